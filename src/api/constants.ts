@@ -1,0 +1,24 @@
+// Names shared by the CRDs, the controllers and the cloud objects the operator tags.
+export const GROUP = 'imaging.eucalyptus.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const KINDS = {
+  ImageCapture: { kind: 'ImageCapture', plural: 'imagecaptures', singular: 'imagecapture', shortNames: ['icap'] },
+  InstanceBundle: { kind: 'InstanceBundle', plural: 'instancebundles', singular: 'instancebundle', shortNames: ['ibun'] },
+  CloudProfile: { kind: 'CloudProfile', plural: 'cloudprofiles', singular: 'cloudprofile', shortNames: ['cprof'] },
+} as const;
+export const CATEGORY = 'eucalyptus-imaging';
+
+/** Held on every resource until its deletion policy has been carried out in the cloud. */
+export const FINALIZER = `${GROUP}/finalizer`;
+
+/** Tag on every cloud object the operator creates: `<namespace>/<name>/<uid>` of the owning resource. */
+export const OWNER_TAG = `${GROUP}/owner`;
+/** Tag naming the step that created the object (for example `snapshot:/dev/sda1`, `image`, `import-volume`). */
+export const STEP_TAG = `${GROUP}/step`;
+
+export function ownerTagValue(obj: { metadata?: { namespace?: string; name?: string; uid?: string } }): string {
+  const m = obj.metadata ?? {};
+  return `${m.namespace ?? ''}/${m.name ?? ''}/${m.uid ?? ''}`;
+}
