@@ -1,0 +1,184 @@
+// TypeScript shapes of the three custom resources. The OpenAPI schemas in api/schema/ are the source of the
+// CRD YAML; these interfaces must describe the same fields.
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface LocalObjectReference {
+  name: string;
+}
+
+export type DeletionPolicy = 'Retain' | 'Delete';
+
+// ---------------------------------------------------------------- ImageCapture
+
+export interface EbsBlockDevice {
+  volumeSize?: number;
+  volumeType?: string;
+  deleteOnTermination?: boolean;
+  snapshotId?: string;
+}
+
+export interface BlockDeviceMapping {
+  deviceName: string;
+  ebs?: EbsBlockDevice;
+  virtualName?: string;
+  noDevice?: boolean;
+}
+
+export type CaptureStrategy = 'Auto' | 'CreateImage' | 'Orchestrated' | 'ViaBundle';
+
+export interface ImageCaptureSpec {
+  cloudRef?: LocalObjectReference;
+  instanceId: string;
+  image: { name: string; description?: string; tags?: Record<string, string> };
+  noReboot?: boolean;
+  blockDeviceMappings?: BlockDeviceMapping[];
+  includeAttachedVolumes?: boolean;
+  strategy?: CaptureStrategy;
+  deletionPolicy?: DeletionPolicy;
+  /** Go-style duration (`90m`, `2h`, `1h30m`). */
+  timeout?: string;
+  /** ViaBundle only: where the temporary bundle is staged, and whether to keep it. */
+  staging?: { bucket?: string; prefix?: string; keepObjects?: boolean };
+}
+
+export type CapturePhase =
+  | 'Pending'
+  | 'Quiescing'
+  | 'Snapshotting'
+  | 'Bundling'
+  | 'Importing'
+  | 'Registering'
+  | 'Available'
+  | 'Failed'
+  | 'Deleting';
+
+export type Indication = 'Rebooted' | 'NoReboot' | 'WasStopped';
+
+export interface SnapshotStatus {
+  deviceName: string;
+  volumeId?: string;
+  snapshotId?: string;
+  state?: string;
+  progress?: number;
+}
+
+export interface ImageCaptureStatus {
+  phase?: CapturePhase;
+  indications?: Indication[];
+  imageId?: string;
+  strategy?: Exclude<CaptureStrategy, 'Auto'>;
+  snapshots?: SnapshotStatus[];
+  progress?: number;
+  startedAt?: string;
+  completedAt?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+  /** Temporary cloud objects of a ViaBundle capture (bundle task, conversion task, volume). */
+  bundleId?: string;
+  conversionTaskId?: string;
+  importedVolumeId?: string;
+  /** Cloud objects left behind on purpose (Retain) or that could not be removed, so nothing is lost silently. */
+  retainedObjects?: string[];
+}
+
+export interface ImageCapture {
+  apiVersion: string;
+  kind: 'ImageCapture';
+  metadata: ObjectMeta;
+  spec: ImageCaptureSpec;
+  status?: ImageCaptureStatus;
+}
+
+// -------------------------------------------------------------- InstanceBundle
+
+export interface InstanceBundleSpec {
+  cloudRef?: LocalObjectReference;
+  instanceId: string;
+  storage: { bucket: string; prefix: string; createBucket?: boolean };
+  uploadPolicyTTL?: string;
+  register?: { name: string; description?: string; architecture?: 'i386' | 'x86_64' };
+  deletionPolicy?: DeletionPolicy;
+  timeout?: string;
+}
+
+export type BundlePhase = 'Pending' | 'Bundling' | 'Registering' | 'Available' | 'Failed' | 'Deleting';
+
+export interface InstanceBundleStatus {
+  phase?: BundlePhase;
+  bundleId?: string;
+  /** Normalized task state: pending | waiting-for-shutdown | bundling | storing | cancelling | cancelled | complete | failed. */
+  state?: string;
+  progress?: number;
+  manifestLocation?: string;
+  imageId?: string;
+  startedAt?: string;
+  completedAt?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface InstanceBundle {
+  apiVersion: string;
+  kind: 'InstanceBundle';
+  metadata: ObjectMeta;
+  spec: InstanceBundleSpec;
+  status?: InstanceBundleStatus;
+}
+
+// ---------------------------------------------------------------- CloudProfile
+
+export interface CloudCapabilitiesSpec {
+  createImage?: boolean;
+  tagOnCreate?: boolean;
+  bundleLinux?: boolean;
+  bundleEbs?: boolean;
+  importVolume?: boolean;
+}
+
+export interface CloudProfileSpec {
+  ec2Endpoint: string;
+  s3Endpoint?: string;
+  region?: string;
+  credentialsSecretRef: LocalObjectReference;
+  caBundleSecretRef?: LocalObjectReference & { key?: string };
+  rateLimit?: { qps?: number; burst?: number };
+  capabilities?: CloudCapabilitiesSpec;
+  apiVersion?: string;
+}
+
+export interface CloudProfileStatus {
+  capabilities?: CloudCapabilitiesSpec & { dialect?: 'eucalyptus' | 'aws' };
+  accountId?: string;
+  lastCheckedAt?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface CloudProfile {
+  apiVersion: string;
+  kind: 'CloudProfile';
+  metadata: ObjectMeta;
+  spec: CloudProfileSpec;
+  status?: CloudProfileStatus;
+}
