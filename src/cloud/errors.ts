@@ -1,0 +1,97 @@
+// Error classes for cloud calls. Controllers decide retry vs. Stalled from `kind` alone, so every SDK, network
+// and Eucalyptus dialect failure is folded into one of five kinds here.
+
+export type CloudErrorKind = 'terminal' | 'retryable' | 'throttled' | 'notFound' | 'auth';
+
+export class CloudError extends Error {
+  readonly kind: CloudErrorKind;
+  readonly code: string;
+  readonly action: string;
+  readonly httpStatus: number | undefined;
+
+  constructor(kind: CloudErrorKind, code: string, message: string, action: string, httpStatus?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'CloudError';
+    this.kind = kind;
+    this.code = code;
+    this.action = action;
+    this.httpStatus = httpStatus;
+  }
+}
+
+const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'SlowDown',
+  'TooManyRequestsException', 'RequestThrottled', 'RequestThrottledException']);
+const AUTH_CODES = new Set(['AuthFailure', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnauthorizedOperation',
+  'InvalidClientTokenId', 'AccessDenied', 'OptInRequired', 'Blocked', 'AuthorizationHeaderMalformed',
+  'RequestExpired', 'MissingAuthenticationToken', 'IncompleteSignature']);
+const RETRYABLE_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable',
+  'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'ServerError']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND',
+  'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
+// S3 answers these without a `.NotFound` suffix.
+const NOT_FOUND_CODES = new Set(['NoSuchBucket', 'NoSuchKey', 'NotFound', 'NoSuchUpload']);
+
+interface SdkLikeError {
+  name?: unknown;
+  Code?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { statusCode?: number };
+  $fault?: unknown;
+}
+
+/** The error code with the Eucalyptus 3.4 quirks removed (leading space, `Client.`/`Server.` prefixes). */
+export function errorCode(err: unknown): string {
+  const e = (err ?? {}) as SdkLikeError;
+  const raw = [e.Code, e.code, e.name].find((v) => typeof v === 'string' && v.trim() !== '' && v !== 'Error');
+  const code = typeof raw === 'string' ? raw.trim() : 'Unknown';
+  return code.replace(/^(Client|Server)\./, '');
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  const e = (err ?? {}) as SdkLikeError;
+  return e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message.trim();
+  const m = (err as SdkLikeError | undefined)?.message;
+  return typeof m === 'string' ? m.trim() : String(err);
+}
+
+/**
+ * Eucalyptus 3.4 answers ImportVolume/ImportInstance with `InternalError` "Service not available" before any
+ * validation: that is a capability answer (the cloud lacks the feature), not a transient fault.
+ */
+export function isServiceNotAvailable(err: unknown): boolean {
+  if (err instanceof CloudError) return err.code === 'InternalError' && /service not available/i.test(err.message);
+  return errorCode(err) === 'InternalError' && /service not available/i.test(messageOf(err));
+}
+
+function kindOf(code: string, status: number | undefined, err: unknown): CloudErrorKind {
+  if (THROTTLE_CODES.has(code) || status === 429) return 'throttled';
+  if (status === 503 && /slow ?down/i.test(`${code} ${messageOf(err)}`)) return 'throttled';
+  if (AUTH_CODES.has(code)) return 'auth';
+  if (code.endsWith('.NotFound') || NOT_FOUND_CODES.has(code)) return 'notFound';
+  if (isServiceNotAvailable(err)) return 'terminal';
+  if (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code)) return 'retryable';
+  if (status !== undefined && status >= 500) return 'retryable';
+  // No HTTP answer at all (socket closed, DNS, TLS): the request may not have reached the cloud.
+  if (status === undefined && /timeout|timed out|socket hang up|network|ECONN|EPIPE/i.test(`${code} ${messageOf(err)}`)) {
+    return 'retryable';
+  }
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'notFound';
+  return 'terminal';
+}
+
+/** Folds any error from an SDK call into a CloudError; a CloudError passes through unchanged. */
+export function classify(err: unknown, action: string): CloudError {
+  if (err instanceof CloudError) return err;
+  const code = errorCode(err);
+  const status = httpStatusOf(err);
+  const kind = kindOf(code, status, err);
+  const message = messageOf(err) || code;
+  return new CloudError(kind, code, `${action}: ${code}: ${message}`, action, status, err);
+}
