@@ -1,0 +1,163 @@
+// Condition types, stable reasons and pure helpers that keep the kstatus trio (Ready, Reconciling, Stalled)
+// consistent, so `kubectl wait --for=condition=Ready`, Argo CD and Flux read every kind the same way.
+import type { Condition } from './types.ts';
+
+export const ConditionTypes = Object.freeze({
+  Ready: 'Ready',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
+  InstanceQuiesced: 'InstanceQuiesced',
+  SnapshotsCompleted: 'SnapshotsCompleted',
+  BundleStored: 'BundleStored',
+  VolumeImported: 'VolumeImported',
+  ImageRegistered: 'ImageRegistered',
+  CredentialsValid: 'CredentialsValid',
+} as const);
+export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
+
+/** Reasons are API: users and alerts match on them, so never rename one. */
+export const Reasons = Object.freeze({
+  // terminal (Stalled)
+  InstanceNotFound: 'InstanceNotFound',
+  InstanceNotOwned: 'InstanceNotOwned',
+  InvalidInstanceState: 'InvalidInstanceState',
+  InvalidImageName: 'InvalidImageName',
+  DuplicateImageName: 'DuplicateImageName',
+  InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',
+  UnsupportedByCloud: 'UnsupportedByCloud',
+  Timeout: 'Timeout',
+  CloudProfileNotFound: 'CloudProfileNotFound',
+  CredentialsSecretNotFound: 'CredentialsSecretNotFound',
+  CredentialsSecretInvalid: 'CredentialsSecretInvalid',
+  CredentialsRejected: 'CredentialsRejected',
+  SnapshotFailed: 'SnapshotFailed',
+  ImageFailed: 'ImageFailed',
+  BundleFailed: 'BundleFailed',
+  ConversionFailed: 'ConversionFailed',
+  BucketNotFound: 'BucketNotFound',
+  ImageDeregistered: 'ImageDeregistered',
+  CloudRejected: 'CloudRejected',
+  // transient (Reconciling stays True)
+  CloudUnreachable: 'CloudUnreachable',
+  Throttled: 'Throttled',
+  // summary
+  Succeeded: 'Succeeded',
+  InProgress: 'InProgress',
+  Deleting: 'Deleting',
+  // steps (reason of Reconciling while the step runs)
+  Validating: 'Validating',
+  Rebooting: 'Rebooting',
+  CreatingSnapshots: 'CreatingSnapshots',
+  WaitingForSnapshots: 'WaitingForSnapshots',
+  CreatingImage: 'CreatingImage',
+  WaitingForImage: 'WaitingForImage',
+  Bundling: 'Bundling',
+  ImportingVolume: 'ImportingVolume',
+  Registering: 'Registering',
+} as const);
+export type Reason = (typeof Reasons)[keyof typeof Reasons];
+
+export type ConditionStatus = Condition['status'];
+
+export interface ConditionInput {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+export interface WithConditions {
+  conditions?: Condition[];
+}
+
+function timestamp(now: Date | string | undefined): string {
+  if (typeof now === 'string') return now;
+  // metav1.Time has second precision; drop milliseconds so a round trip through the API server is stable.
+  return (now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Returns a new list with `input` set. lastTransitionTime changes only when the status changes; order is kept
+ * (a new type is appended).
+ */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  input: ConditionInput,
+  generation: number | undefined,
+  now?: Date | string,
+): Condition[] {
+  const list = conditions ?? [];
+  const existing = list.find((c) => c.type === input.type);
+  const next: Condition = {
+    type: input.type,
+    status: input.status,
+    reason: input.reason,
+    message: input.message,
+    lastTransitionTime: existing && existing.status === input.status ? existing.lastTransitionTime : timestamp(now),
+  };
+  if (generation !== undefined) next.observedGeneration = generation;
+  if (!existing) return [...list, next];
+  return list.map((c) => (c.type === input.type ? next : c));
+}
+
+export function getCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return getCondition(conditions, type)?.status === 'True';
+}
+
+export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
+  return (conditions ?? []).filter((c) => c.type !== type);
+}
+
+function setAll<S extends WithConditions>(status: S, inputs: ConditionInput[], generation: number | undefined, now?: Date | string): S {
+  let conditions = status.conditions;
+  for (const input of inputs) conditions = setCondition(conditions, input, generation, now);
+  return { ...status, conditions };
+}
+
+/** Work in flight: Reconciling True with the step as reason; Ready False with the same reason; Stalled False. */
+export function markReconciling<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): S {
+  return setAll(status, [
+    { type: ConditionTypes.Reconciling, status: 'True', reason, message },
+    { type: ConditionTypes.Ready, status: 'False', reason, message },
+    { type: ConditionTypes.Stalled, status: 'False', reason: Reasons.InProgress, message: '' },
+  ], generation, now);
+}
+
+/** Terminal error: Stalled True with a stable reason and a message saying what to do; Ready and Reconciling False. */
+export function markStalled<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): S {
+  return setAll(status, [
+    { type: ConditionTypes.Stalled, status: 'True', reason, message },
+    { type: ConditionTypes.Ready, status: 'False', reason, message },
+    { type: ConditionTypes.Reconciling, status: 'False', reason, message: '' },
+  ], generation, now);
+}
+
+/** Done: Ready True (reason Succeeded); Reconciling and Stalled False. */
+export function markReady<S extends WithConditions>(status: S, message: string, generation: number | undefined, now?: Date | string): S {
+  return setAll(status, [
+    { type: ConditionTypes.Ready, status: 'True', reason: Reasons.Succeeded, message },
+    { type: ConditionTypes.Reconciling, status: 'False', reason: Reasons.Succeeded, message: '' },
+    { type: ConditionTypes.Stalled, status: 'False', reason: Reasons.Succeeded, message: '' },
+  ], generation, now);
+}
+
+export type Summary = 'Ready' | 'Stalled' | 'Reconciling' | 'Unknown';
+
+/**
+ * What kstatus would conclude for the status at `generation`: conditions written for an older generation do not
+ * count (the spec changed since), so the answer is Reconciling until the controller catches up.
+ */
+export function summarize(status: WithConditions & { observedGeneration?: number } | undefined, generation?: number): Summary {
+  const conditions = status?.conditions;
+  if (generation !== undefined && status?.observedGeneration !== undefined && status.observedGeneration < generation) {
+    return 'Reconciling';
+  }
+  if (isTrue(conditions, ConditionTypes.Stalled)) return 'Stalled';
+  if (isTrue(conditions, ConditionTypes.Reconciling)) return 'Reconciling';
+  if (isTrue(conditions, ConditionTypes.Ready)) return 'Ready';
+  return 'Unknown';
+}
