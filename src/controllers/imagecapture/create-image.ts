@@ -1,0 +1,63 @@
+// Strategy CreateImage: the cloud's own CreateImage does reboot, snapshots and registration; the operator tags
+// what it made and follows the image to `available`.
+import { createImage } from '../../cloud/ec2.ts';
+import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import { createImageMappings } from './mappings.ts';
+import { adoptCloudSnapshots, adoptImage, tagObjects, waitForImage } from './image-steps.ts';
+import type { CloudContext } from './ports.ts';
+import type { CaptureState } from './state.ts';
+import type { StepResult } from './step-result.ts';
+import { checkInstanceState, loadInstance } from './validate.ts';
+
+export async function runCreateImage(cloud: CloudContext, state: CaptureState): Promise<StepResult> {
+  const obj = state.obj;
+  if (!state.status.imageId) {
+    const adopted = await adoptImage(cloud, obj);
+    if (adopted) {
+      state.status.imageId = adopted.imageId;
+      await tagObjects(cloud, obj, [adopted.imageId], 'image');
+    } else {
+      const instance = await loadInstance(cloud, obj);
+      checkInstanceState(instance);
+      // A stopped instance needs no reboot: the cloud forces NoReboot (3.4 CreateImageTask does the same).
+      state.status.indications = [instance.state === 'stopped' ? 'WasStopped' : obj.spec.noReboot ? 'NoReboot' : 'Rebooted'];
+      let imageId: string | undefined;
+      try {
+        imageId = await createImage(cloud.gw, {
+          instanceId: obj.spec.instanceId,
+          name: obj.spec.image.name,
+          description: obj.spec.image.description,
+          noReboot: obj.spec.noReboot ?? false,
+          blockDeviceMappings: createImageMappings(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true),
+        });
+      } catch (err) {
+        throw outcomeOfCloudError(err, 'CreateImage');
+      }
+      if (!imageId) {
+        // Eucalyptus 3.3 validates CreateImage and returns without doing anything: nothing was made.
+        cloud.learn({ createImage: false });
+        if (obj.spec.strategy === 'CreateImage') {
+          throw new StallError('UnsupportedByCloud', 'the cloud answered CreateImage without an image id (Eucalyptus 3.3 does not implement it): use strategy Orchestrated or Auto');
+        }
+        state.status.strategy = 'Orchestrated';
+        state.status.indications = [];
+        return { done: false, again: true, event: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' };
+      }
+      state.status.imageId = imageId;
+      await tagObjects(cloud, obj, [imageId], 'image');
+    }
+    state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
+    state.phase('Snapshotting');
+    state.reconciling('WaitingForImage', `image ${state.status.imageId} is being created by the cloud`);
+    return { done: false, checkpoint: true };
+  }
+  const wait = waitForImage(cloud, state);
+  if (!wait.done) {
+    state.status.progress = Math.max(state.status.progress ?? 0, 10);
+    state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available (${wait.image?.state ?? 'pending'})`);
+    return { done: false };
+  }
+  await adoptCloudSnapshots(cloud, state, wait.image!);
+  state.step('SnapshotsCompleted', 'True', 'Succeeded', `${state.status.snapshots?.length ?? 0} snapshot(s) made by the cloud's CreateImage`);
+  return { done: true };
+}

@@ -1,0 +1,76 @@
+// Steps shared by every strategy once an image exists: adopt an image this capture already made, tag it and its
+// snapshots, and wait for it to become available.
+import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
+import type { ImageCapture } from '../../api/types.ts';
+import { createTags, findImageByName, findImagesByOwner, type ImageInfo } from '../../cloud/ec2.ts';
+import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import type { CloudContext } from './ports.ts';
+import type { CaptureState } from './state.ts';
+
+export function ownerTags(obj: ImageCapture, step: string): Record<string, string> {
+  return { ...(obj.spec.image.tags ?? {}), [OWNER_TAG]: ownerTagValue(obj), [STEP_TAG]: step };
+}
+
+/**
+ * An image this capture created earlier: by owner tag, or by name when the crash came between the create call
+ * and the tag call (the name was checked free before anything was created, so an untagged image of that name
+ * is ours).
+ */
+export async function adoptImage(cloud: CloudContext, obj: ImageCapture): Promise<ImageInfo | undefined> {
+  try {
+    const tagged = (await findImagesByOwner(cloud.gw, ownerTagValue(obj))).find((i) => i.state !== 'deregistered');
+    if (tagged) return tagged;
+    const named = await findImageByName(cloud.gw, obj.spec.image.name);
+    if (named && named.state !== 'deregistered' && !named.tags?.[OWNER_TAG]) return named;
+    return undefined;
+  } catch (err) {
+    throw outcomeOfCloudError(err, 'looking for an image made by this capture');
+  }
+}
+
+/** CreateTags overwrites, so tagging again after a crash is harmless. */
+export async function tagObjects(cloud: CloudContext, obj: ImageCapture, ids: string[], step: string): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    await createTags(cloud.gw, ids, ownerTags(obj, step));
+  } catch (err) {
+    throw outcomeOfCloudError(err, `tagging ${ids.join(', ')}`);
+  }
+}
+
+/**
+ * The cloud's CreateImage makes the snapshots itself (untagged on clouds without TagSpecifications): once the
+ * image lists them, record them in status and give them the user's and the owner tags.
+ */
+export async function adoptCloudSnapshots(cloud: CloudContext, state: CaptureState, image: ImageInfo): Promise<void> {
+  const fresh = image.blockDeviceMappings.filter((m) => m.snapshotId && !(state.status.snapshots ?? []).some((s) => s.snapshotId === m.snapshotId));
+  if (fresh.length === 0) return;
+  await tagObjects(cloud, state.obj, fresh.map((m) => m.snapshotId!), 'create-image');
+  for (const m of fresh) {
+    const s = state.snapshot(m.deviceName);
+    s.snapshotId = m.snapshotId;
+    s.volumeId = m.volumeId;
+    s.state = 'completed';
+    s.progress = 100;
+  }
+}
+
+export interface ImageWait {
+  done: boolean;
+  image?: ImageInfo;
+}
+
+/** Follows the image through the batched poller until it is available; a failed image stalls the capture. */
+export function waitForImage(cloud: CloudContext, state: CaptureState): ImageWait {
+  const imageId = state.status.imageId!;
+  cloud.images.watch(imageId, state.key);
+  const seen = cloud.images.get(imageId);
+  if (!seen) return { done: false };
+  if ('notFound' in seen) {
+    throw new StallError('ImageDeregistered', `image ${imageId} no longer exists in the cloud (deregistered outside the operator?): delete and re-create this ImageCapture to capture again`);
+  }
+  if (seen.state === 'failed' || seen.state === 'deregistered') {
+    throw new StallError(seen.state === 'failed' ? 'ImageFailed' : 'ImageDeregistered', `image ${imageId} is ${seen.state}${seen.stateReason ? `: ${seen.stateReason}` : ''}`);
+  }
+  return { done: seen.state === 'available', image: seen };
+}

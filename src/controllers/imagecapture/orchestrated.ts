@@ -1,0 +1,175 @@
+// Strategy Orchestrated: the 3.4 CreateImage algorithm done by the operator, for clouds without CreateImage
+// (Eucalyptus 3.3) or when asked: reboot unless noReboot, snapshot the root and attached volumes in parallel,
+// register an image from the snapshots with the user's mappings, follow it to `available`.
+import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
+import { createSnapshot, findSnapshotsByOwner, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
+import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import { adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
+import { mergeMappings, volumesToCapture } from './mappings.ts';
+import type { CloudContext } from './ports.ts';
+import type { CaptureState } from './state.ts';
+import type { StepResult } from './step-result.ts';
+import { checkInstanceState, loadInstance } from './validate.ts';
+
+export interface OrchestratedOptions {
+  /** After RebootInstances the instance stays `running` in Describe; give the guest this long to come back. */
+  rebootSettleMs: number;
+}
+
+export async function runOrchestrated(cloud: CloudContext, state: CaptureState, opts: OrchestratedOptions): Promise<StepResult> {
+  let instance: InstanceInfo | undefined;
+  const instanceNow = async () => (instance ??= await loadInstance(cloud, state.obj));
+
+  if (state.condition('InstanceQuiesced')?.status !== 'True') {
+    const r = await quiesce(cloud, state, await instanceNow(), opts);
+    if (r) return r;
+  }
+  if (state.condition('SnapshotsCompleted')?.status !== 'True') {
+    const r = await snapshotVolumes(cloud, state, instanceNow);
+    if (r) return r;
+  }
+  if (!state.status.imageId) return register(cloud, state, await instanceNow());
+  const wait = waitForImage(cloud, state);
+  if (!wait.done) {
+    state.status.progress = Math.max(state.status.progress ?? 0, 90);
+    state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available`);
+    return { done: false };
+  }
+  return { done: true };
+}
+
+/** Reboot at most once: the request is written to status before RebootInstances is sent. */
+async function quiesce(cloud: CloudContext, state: CaptureState, instance: InstanceInfo, opts: OrchestratedOptions): Promise<StepResult | undefined> {
+  const obj = state.obj;
+  const cond = state.condition('InstanceQuiesced');
+  if (cond?.reason !== 'Rebooting') {
+    checkInstanceState(instance);
+    if (instance.state === 'stopped' || obj.spec.noReboot) {
+      const why = instance.state === 'stopped' ? 'WasStopped' : 'NoReboot';
+      state.status.indications = [why];
+      state.step('InstanceQuiesced', 'True', why, why === 'WasStopped' ? 'the instance is stopped: its volumes are consistent without a reboot' : 'noReboot is set: the image is crash-consistent');
+      return undefined;
+    }
+    state.phase('Quiescing');
+    state.step('InstanceQuiesced', 'False', 'Rebooting', `rebooting instance ${instance.instanceId} for a consistent file system`);
+    state.reconciling('Rebooting', `rebooting instance ${instance.instanceId}`);
+    state.status.progress = 5;
+    return { done: false, checkpoint: true, again: true };
+  }
+  const requestedAt = Date.parse(cond.lastTransitionTime);
+  if (!state.status.indications?.includes('Rebooted')) {
+    try {
+      await rebootInstance(cloud.gw, instance.instanceId);
+    } catch (err) {
+      throw outcomeOfCloudError(err, `RebootInstances ${instance.instanceId}`);
+    }
+    state.status.indications = ['Rebooted'];
+    return { done: false, checkpoint: true, requeueAfterMs: opts.rebootSettleMs };
+  }
+  const waited = Date.now() - requestedAt;
+  if (instance.state !== 'running' || waited < opts.rebootSettleMs) {
+    return { done: false, requeueAfterMs: Math.max(500, opts.rebootSettleMs - waited) };
+  }
+  state.step('InstanceQuiesced', 'True', 'Rebooted', `instance ${instance.instanceId} was rebooted and is running again`);
+  return undefined;
+}
+
+async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
+  const obj = state.obj;
+  if (!state.status.snapshots?.length) {
+    const instance = await instanceNow();
+    const volumes = volumesToCapture(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true);
+    if (!volumes.some((v) => v.isRoot)) {
+      throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} reports no root volume (${instance.rootDeviceName ?? 'no root device'}): it cannot be captured by snapshots`);
+    }
+    state.status.snapshots = volumes.map((v) => ({ deviceName: v.deviceName, volumeId: v.volumeId, state: 'new', progress: 0 }));
+  }
+  const missing = state.status.snapshots!.filter((s) => !s.snapshotId);
+  if (missing.length) {
+    state.phase('Snapshotting');
+    const owner = ownerTagValue(obj);
+    let existing;
+    try {
+      existing = await findSnapshotsByOwner(cloud.gw, owner);
+    } catch (err) {
+      throw outcomeOfCloudError(err, 'looking for snapshots made by this capture');
+    }
+    await Promise.all(missing.map(async (s) => {
+      const step = `snapshot:${s.deviceName}`;
+      const found = existing.find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed');
+      if (found) {
+        s.snapshotId = found.snapshotId;
+        return;
+      }
+      try {
+        s.snapshotId = await createSnapshot(cloud.gw, {
+          volumeId: s.volumeId!,
+          description: `${obj.spec.image.name} ${s.deviceName} (${owner})`,
+          tags: ownerTags(obj, step),
+          tagOnCreate: cloud.capabilities.tagOnCreate,
+        });
+      } catch (err) {
+        throw outcomeOfCloudError(err, `CreateSnapshot of ${s.volumeId}`);
+      }
+      s.state = 'pending';
+    }));
+    state.step('SnapshotsCompleted', 'False', 'WaitingForSnapshots', `snapshotting ${missing.length} volume(s)`);
+    state.reconciling('WaitingForSnapshots', `snapshotting ${state.status.snapshots!.length} volume(s)`);
+    return { done: false, checkpoint: true, again: true };
+  }
+  let total = 0;
+  let completed = 0;
+  for (const s of state.status.snapshots!) {
+    cloud.snapshots.watch(s.snapshotId!, state.key);
+    const seen = cloud.snapshots.get(s.snapshotId!);
+    if (seen && 'notFound' in seen) {
+      throw new StallError('SnapshotFailed', `snapshot ${s.snapshotId} of ${s.deviceName} disappeared from the cloud (deleted outside the operator?)`);
+    }
+    if (seen) {
+      s.state = seen.state;
+      s.progress = seen.progress;
+      if (seen.state === 'failed') {
+        throw new StallError('SnapshotFailed', `snapshot ${s.snapshotId} of volume ${s.volumeId} (${s.deviceName}) failed in the cloud${seen.stateMessage ? `: ${seen.stateMessage}` : ''}`);
+      }
+    }
+    total += s.progress ?? 0;
+    if (s.state === 'completed') completed++;
+  }
+  const n = state.status.snapshots!.length;
+  state.status.progress = Math.max(state.status.progress ?? 0, Math.round(10 + (70 * total) / (100 * n)));
+  if (completed < n) {
+    state.reconciling('WaitingForSnapshots', `${completed}/${n} snapshot(s) completed`);
+    return { done: false };
+  }
+  state.step('SnapshotsCompleted', 'True', 'Succeeded', `${n} snapshot(s) completed`);
+  return undefined;
+}
+
+async function register(cloud: CloudContext, state: CaptureState, instance: InstanceInfo): Promise<StepResult> {
+  const obj = state.obj;
+  state.phase('Registering');
+  const adopted = await adoptImage(cloud, obj);
+  if (adopted) {
+    state.status.imageId = adopted.imageId;
+  } else {
+    const captured = state.status.snapshots!.map((s) => {
+      const v = instance.volumes.find((x) => x.volumeId === s.volumeId);
+      return { deviceName: s.deviceName, snapshotId: s.snapshotId!, deleteOnTermination: v?.deleteOnTermination, sizeGiB: v?.sizeGiB };
+    });
+    try {
+      state.status.imageId = await registerImage(cloud.gw, {
+        name: obj.spec.image.name,
+        description: obj.spec.image.description,
+        architecture: instance.architecture,
+        rootDeviceName: instance.rootDeviceName!,
+        blockDeviceMappings: mergeMappings(captured, obj.spec.blockDeviceMappings),
+      });
+    } catch (err) {
+      throw outcomeOfCloudError(err, 'RegisterImage');
+    }
+  }
+  await tagObjects(cloud, obj, [state.status.imageId!], 'image');
+  state.status.progress = Math.max(state.status.progress ?? 0, 85);
+  state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
+  return { done: false, checkpoint: true };
+}

@@ -1,0 +1,223 @@
+// One pass over one ImageCapture: deletion, finalizer, cloud, timeout, validation, then the strategy's steps.
+// Every pass starts from what the cloud and status say, so a restart at any point resumes where it stopped.
+import type { Logger } from 'pino';
+import { parseDuration } from '../../api/duration.ts';
+import type { ImageCapture } from '../../api/types.ts';
+import { CloudError } from '../../cloud/errors.ts';
+import type { CloudSettings } from '../../cloud/settings.ts';
+import type { CloudResolver } from '../shared/cloud-resolver.ts';
+import { StallError, WaitError } from '../shared/outcomes.ts';
+import { cleanUp } from './cleanup.ts';
+import { runCreateImage } from './create-image.ts';
+import { runOrchestrated } from './orchestrated.ts';
+import type { CaptureEvents, CaptureWriter, CloudContext } from './ports.ts';
+import { CaptureState } from './state.ts';
+import type { StepResult } from './step-result.ts';
+import { checkImageName, checkInstanceState, chooseStrategy, loadInstance } from './validate.ts';
+import { runViaBundle } from './via-bundle.ts';
+
+export interface ImageCaptureDeps {
+  getCapture(namespace: string, name: string): ImageCapture | undefined;
+  clouds: CloudResolver;
+  cloudContext(settings: CloudSettings): Promise<CloudContext>;
+  /** Drop every poller registration of a resource that is gone or finished. */
+  forget(key: string): void;
+  writer: CaptureWriter;
+  events: CaptureEvents;
+  log: Logger;
+  rebootSettleMs: number;
+  /** How often a finished capture checks that its image still exists. */
+  verifyAvailableEveryMs: number;
+  /** Fallback look when no poller wakes a waiting capture. */
+  waitingRequeueMs: number;
+}
+
+export interface ReconcileOutcome {
+  requeueAfterMs?: number;
+}
+
+export class ImageCaptureReconciler {
+  private readonly deps: ImageCaptureDeps;
+
+  constructor(deps: ImageCaptureDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ReconcileOutcome> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const obj = this.deps.getCapture(namespace, name);
+    if (!obj) {
+      this.deps.forget(key);
+      return {};
+    }
+    const state = new CaptureState(obj);
+    try {
+      return await this.run(state);
+    } catch (err) {
+      return this.onError(state, err);
+    } finally {
+      if (state.changed && !obj.metadata.deletionTimestamp) {
+        await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
+      }
+    }
+  }
+
+  private async run(state: CaptureState): Promise<ReconcileOutcome> {
+    const obj = state.obj;
+    if (obj.metadata.deletionTimestamp) return this.finalize(state);
+    if (state.stalledForGeneration && !isRecoverable(state)) return {};
+    if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
+
+    const { settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef);
+    const cloud = await this.deps.cloudContext(settings);
+
+    if (state.status.phase === 'Available') return this.verifyAvailable(cloud, state);
+    state.status.startedAt ??= new Date().toISOString();
+    this.checkTimeout(state);
+
+    if (!state.status.strategy) {
+      state.phase('Pending');
+      state.reconciling('Validating', `validating instance ${obj.spec.instanceId}`);
+      const instance = await loadInstance(cloud, obj);
+      checkInstanceState(instance);
+      const strategy = chooseStrategy(obj, instance, cloud);
+      await checkImageName(cloud, obj);
+      state.status.strategy = strategy;
+      state.status.progress = 0;
+      this.deps.events.normal(obj, 'Validated', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
+    }
+
+    for (let pass = 0; pass < 6; pass++) {
+      const before = state.status.phase;
+      const result = await this.runStrategy(cloud, state);
+      if (state.status.phase !== before) this.deps.events.normal(obj, `Phase${state.status.phase}`, `capture is now ${state.status.phase}`);
+      if (result.event) this.deps.events.normal(obj, 'StrategyChanged', result.event);
+      if (result.done) return this.complete(state);
+      if (result.checkpoint) await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
+      if (!result.again) return { requeueAfterMs: result.requeueAfterMs ?? this.deps.waitingRequeueMs };
+    }
+    return { requeueAfterMs: 1_000 };
+  }
+
+  private runStrategy(cloud: CloudContext, state: CaptureState): Promise<StepResult> {
+    switch (state.status.strategy) {
+      case 'CreateImage':
+        return runCreateImage(cloud, state);
+      case 'Orchestrated':
+        return runOrchestrated(cloud, state, { rebootSettleMs: this.deps.rebootSettleMs });
+      case 'ViaBundle':
+        return runViaBundle(cloud, state);
+      default:
+        throw new StallError('CloudRejected', `unknown strategy ${state.status.strategy}`);
+    }
+  }
+
+  private complete(state: CaptureState): ReconcileOutcome {
+    state.phase('Available');
+    state.status.progress = 100;
+    state.status.completedAt ??= new Date().toISOString();
+    state.step('ImageRegistered', 'True', 'Succeeded', `image ${state.status.imageId} is available`);
+    state.ready(`image ${state.status.imageId} is available`);
+    this.deps.forget(state.key);
+    this.deps.events.normal(state.obj, 'ImageAvailable', `image ${state.status.imageId} is available (strategy ${state.status.strategy})`);
+    return { requeueAfterMs: this.deps.verifyAvailableEveryMs };
+  }
+
+  /** A finished capture looks at its image now and then: one deregistered by hand is reported, never re-created. */
+  private verifyAvailable(cloud: CloudContext, state: CaptureState): ReconcileOutcome {
+    const imageId = state.status.imageId!;
+    cloud.images.watch(imageId, state.key);
+    const seen = cloud.images.get(imageId);
+    if (!seen) return { requeueAfterMs: this.deps.waitingRequeueMs };
+    cloud.images.unwatch(state.key);
+    if ('notFound' in seen || seen.state === 'deregistered') {
+      state.phase('Failed');
+      state.step('ImageRegistered', 'False', 'ImageDeregistered', `image ${imageId} was deregistered outside the operator`);
+      state.stalled('ImageDeregistered', `image ${imageId} no longer exists in the cloud (deregistered outside the operator): delete and re-create this ImageCapture to capture again`);
+      this.deps.events.warning(state.obj, 'ImageDeregistered', `image ${imageId} no longer exists in the cloud`);
+      return {};
+    }
+    return { requeueAfterMs: this.deps.verifyAvailableEveryMs };
+  }
+
+  private checkTimeout(state: CaptureState): void {
+    const limit = parseDuration(state.obj.spec.timeout ?? '2h');
+    const started = Date.parse(state.status.startedAt!);
+    if (Date.now() - started > limit) {
+      throw new StallError('Timeout', `the capture did not finish within spec.timeout (${state.obj.spec.timeout ?? '2h'}); temporary cloud objects were removed`);
+    }
+  }
+
+  private async finalize(state: CaptureState): Promise<ReconcileOutcome> {
+    const obj = state.obj;
+    this.deps.forget(state.key);
+    if (!state.hasFinalizer) return {};
+    const policy = obj.spec.deletionPolicy ?? 'Retain';
+    let cloud: CloudContext;
+    try {
+      cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef)).settings);
+    } catch (err) {
+      if (err instanceof StallError && err.reason === 'CloudProfileNotFound' && !state.status.imageId && !state.status.snapshots?.length) {
+        // Nothing was ever made in a cloud that does not exist: nothing to clean up.
+        await this.deps.writer.removeFinalizer(obj);
+        return {};
+      }
+      throw err;
+    }
+    const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
+    this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
+    this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, 'capture deleted');
+    await this.deps.writer.removeFinalizer(obj);
+    return {};
+  }
+
+  private async onError(state: CaptureState, err: unknown): Promise<ReconcileOutcome> {
+    const obj = state.obj;
+    if (err instanceof StallError) {
+      if (obj.metadata.deletionTimestamp) throw err;
+      const alreadyStalled = state.stalledForGeneration && state.condition('Stalled')?.reason === err.reason;
+      state.stalled(err.reason, err.message);
+      if (state.status.phase !== 'Available') state.phase('Failed');
+      if (!alreadyStalled) {
+        this.deps.events.warning(obj, err.reason, err.message);
+        this.deps.log.warn({ key: state.key, reason: err.reason }, err.message);
+        if (state.status.strategy && isCleanupReason(err.reason)) await this.cleanUpAfterFailure(state);
+      }
+      this.deps.forget(state.key);
+      // Stalls about the cloud or its Secret clear themselves when those are fixed: look again later.
+      return RECOVERABLE.has(err.reason) ? { requeueAfterMs: 30_000 } : {};
+    }
+    if (err instanceof WaitError) {
+      state.reconciling(err.reason, err.message);
+      return { requeueAfterMs: err.requeueAfterMs };
+    }
+    if (err instanceof CloudError) {
+      state.reconciling(err.kind === 'throttled' ? 'Throttled' : 'CloudUnreachable', `${err.message} (retrying)`);
+      if (state.changed) await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation }).catch(() => undefined);
+    }
+    throw err;
+  }
+
+  private async cleanUpAfterFailure(state: CaptureState): Promise<void> {
+    try {
+      const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(state.obj.metadata.namespace!, state.obj.spec.cloudRef)).settings);
+      const result = await cleanUp(cloud, state.obj, { includeImage: true });
+      state.status.retainedObjects = result.kept.length ? result.kept : undefined;
+      if (result.deleted.length) this.deps.events.normal(state.obj, 'CleanedUp', `removed temporary cloud objects: ${result.deleted.join(', ')}`);
+    } catch (err) {
+      this.deps.log.warn({ key: state.key, err: String(err) }, 'cleanup after failure did not finish; it is retried on deletion');
+    }
+  }
+}
+
+/** Stalls caused by something outside the resource (profile, Secret): re-evaluated on every pass. */
+const RECOVERABLE = new Set(['CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid']);
+
+function isRecoverable(state: CaptureState): boolean {
+  return RECOVERABLE.has(state.condition('Stalled')?.reason ?? '');
+}
+
+/** Failures after which the capture's partial work is useless and is removed at once. */
+function isCleanupReason(reason: string): boolean {
+  return ['Timeout', 'SnapshotFailed', 'ImageFailed', 'ConversionFailed', 'BundleFailed'].includes(reason);
+}

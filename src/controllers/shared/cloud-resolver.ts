@@ -1,0 +1,121 @@
+// Resolves the cloud a resource uses: its CloudProfile (same namespace only) and that profile's credentials
+// Secret (same namespace only), or the operator's default cloud. Secrets are read on demand, never cached
+// cluster-wide, and re-read after a short time or when the cloud rejects the credentials.
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CloudProfile, LocalObjectReference } from '../../api/types.ts';
+import { DEFAULT_RATE_LIMIT, type CloudSettings } from '../../cloud/settings.ts';
+import { StallError, WaitError } from './outcomes.ts';
+
+export interface CloudResolverOptions {
+  core: CoreV1Api;
+  getProfile: (namespace: string, name: string) => CloudProfile | undefined;
+  /** Where the default cloud's CloudProfile lives (the operator's namespace) and its name. */
+  defaultProfile?: { namespace: string; name: string };
+  secretTtlMs?: number;
+}
+
+export interface ResolvedCloud {
+  profile: CloudProfile;
+  settings: CloudSettings;
+}
+
+interface CachedSecret {
+  data: Record<string, string> | undefined;
+  readAt: number;
+}
+
+export class CloudResolver {
+  private readonly opts: CloudResolverOptions;
+  private readonly secrets = new Map<string, CachedSecret>();
+
+  constructor(opts: CloudResolverOptions) {
+    this.opts = opts;
+  }
+
+  /** The CloudProfile a resource refers to (namespace-local), or the default cloud's. */
+  profileRef(namespace: string, ref: LocalObjectReference | undefined): { namespace: string; name: string } {
+    if (ref?.name) return { namespace, name: ref.name };
+    if (!this.opts.defaultProfile) {
+      throw new StallError('CloudProfileNotFound', 'spec.cloudRef is not set and the operator has no default cloud: set spec.cloudRef.name to a CloudProfile in this namespace');
+    }
+    return this.opts.defaultProfile;
+  }
+
+  /** Settings without checking the profile's Ready condition (the CloudProfile controller uses this). */
+  async settingsFor(profile: CloudProfile): Promise<CloudSettings> {
+    const ns = profile.metadata.namespace ?? '';
+    const secretName = profile.spec.credentialsSecretRef?.name;
+    const data = await this.readSecret(ns, secretName);
+    if (!data) {
+      throw new StallError('CredentialsSecretNotFound', `Secret ${ns}/${secretName} named by CloudProfile ${profile.metadata.name} does not exist: create it with keys accessKeyId and secretAccessKey`);
+    }
+    const accessKeyId = data.accessKeyId?.trim();
+    const secretAccessKey = data.secretAccessKey?.trim();
+    const missing = [!accessKeyId && 'accessKeyId', !secretAccessKey && 'secretAccessKey'].filter(Boolean);
+    if (missing.length) {
+      throw new StallError('CredentialsSecretInvalid', `Secret ${ns}/${secretName} lacks the key(s) ${missing.join(', ')}`);
+    }
+    let caBundle: string | undefined;
+    if (profile.spec.caBundleSecretRef?.name) {
+      const ca = await this.readSecret(ns, profile.spec.caBundleSecretRef.name);
+      caBundle = ca?.[profile.spec.caBundleSecretRef.key ?? 'ca.crt'];
+      if (!caBundle) {
+        throw new StallError('CredentialsSecretInvalid', `CA bundle Secret ${ns}/${profile.spec.caBundleSecretRef.name} has no key ${profile.spec.caBundleSecretRef.key ?? 'ca.crt'}`);
+      }
+    }
+    return {
+      id: `${ns}/${profile.metadata.name}`,
+      ec2Endpoint: profile.spec.ec2Endpoint,
+      s3Endpoint: profile.spec.s3Endpoint,
+      region: profile.spec.region ?? 'eucalyptus',
+      credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! },
+      caBundle,
+      rateLimit: { qps: profile.spec.rateLimit?.qps ?? DEFAULT_RATE_LIMIT.qps, burst: profile.spec.rateLimit?.burst ?? DEFAULT_RATE_LIMIT.burst },
+      apiVersion: profile.spec.apiVersion,
+      capabilities: stripUndefined(profile.spec.capabilities ?? {}),
+    };
+  }
+
+  /** The cloud for a resource: stalls when the profile is missing, waits while the profile is not Ready. */
+  async resolve(namespace: string, ref: LocalObjectReference | undefined): Promise<ResolvedCloud> {
+    const where = this.profileRef(namespace, ref);
+    const profile = this.opts.getProfile(where.namespace, where.name);
+    if (!profile) {
+      throw new StallError('CloudProfileNotFound', `CloudProfile ${where.namespace}/${where.name} does not exist: create it, or point spec.cloudRef.name at a CloudProfile in namespace ${namespace}`);
+    }
+    const ready = profile.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') {
+      const why = ready ? `${ready.reason}: ${ready.message}` : 'not checked yet';
+      throw new WaitError(ready?.reason === 'CredentialsRejected' ? 'CredentialsRejected' : 'WaitingForCloud', `waiting for CloudProfile ${where.namespace}/${where.name} to be Ready (${why})`, 15_000);
+    }
+    return { profile, settings: await this.settingsFor(profile) };
+  }
+
+  /** Forget a cached Secret so the next resolve reads it again (after the cloud rejected it). */
+  invalidate(namespace: string, name: string): void {
+    this.secrets.delete(`${namespace}/${name}`);
+  }
+
+  private async readSecret(namespace: string, name: string | undefined): Promise<Record<string, string> | undefined> {
+    if (!name) return undefined;
+    const key = `${namespace}/${name}`;
+    const cached = this.secrets.get(key);
+    const ttl = this.opts.secretTtlMs ?? 15_000;
+    if (cached && Date.now() - cached.readAt < ttl) return cached.data;
+    let data: Record<string, string> | undefined;
+    try {
+      const secret = await this.opts.core.readNamespacedSecret({ name, namespace });
+      data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      for (const [k, v] of Object.entries(secret.stringData ?? {})) data[k] = v;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+      data = undefined;
+    }
+    this.secrets.set(key, { data, readAt: Date.now() });
+    return data;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
