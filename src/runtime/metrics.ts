@@ -1,0 +1,54 @@
+// The operator's one Prometheus registry. Every other module increments these objects; /metrics renders it.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const reconcileDuration = new Histogram({
+  name: 'eio_reconcile_duration_seconds',
+  help: 'Time spent in one reconcile call',
+  labelNames: ['controller', 'outcome'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const reconcileTotal = new Counter({
+  name: 'eio_reconcile_total',
+  help: 'Reconcile calls by outcome (success, requeue, error)',
+  labelNames: ['controller', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const workqueueDepth = new Gauge({
+  name: 'eio_workqueue_depth',
+  help: 'Keys waiting in the work queue (excluding delayed ones)',
+  labelNames: ['controller'] as const,
+  registers: [registry],
+});
+
+export const cloudCallsTotal = new Counter({
+  name: 'eio_cloud_calls_total',
+  help: 'Calls to the cloud APIs by action and outcome',
+  labelNames: ['cloud', 'action', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const resourcesGauge = new Gauge({
+  name: 'eio_resources',
+  help: 'Custom resources by kind and phase',
+  labelNames: ['kind', 'phase'] as const,
+  registers: [registry],
+});
+
+export const informerRelists = new Counter({
+  name: 'eio_informer_relists_total',
+  help: 'Full relists of an informer after its watch expired (410 Gone)',
+  labelNames: ['resource'] as const,
+  registers: [registry],
+});
+
+export const leaderGauge = new Gauge({
+  name: 'eio_leader',
+  help: '1 while this replica holds the leader Lease',
+  registers: [registry],
+});

@@ -1,0 +1,90 @@
+// Minimal REST access to any API path with the KubeConfig's credentials and TLS settings. The informer, status
+// and finalizer code work on resources by (apiVersion, plural), core or custom, which the generated typed
+// clients do not cover uniformly; errors are the client's ApiException so callers test one error shape.
+import {
+  ApiException,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  RequestContext,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+
+export interface ResourceRef {
+  /** `group/version`, or `v1` for the core group. */
+  apiVersion: string;
+  plural: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** `/api/v1/...` or `/apis/group/version/...` for a resource (collection when `name` is absent). */
+export function resourcePath(ref: ResourceRef, subresource?: string): string {
+  const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+  let path = base;
+  if (ref.namespace) path += `/namespaces/${encodeURIComponent(ref.namespace)}`;
+  path += `/${ref.plural}`;
+  if (ref.name) path += `/${encodeURIComponent(ref.name)}`;
+  if (subresource) path += `/${subresource}`;
+  return path;
+}
+
+export const CONTENT_TYPE = {
+  json: 'application/json',
+  mergePatch: 'application/merge-patch+json',
+  jsonPatch: 'application/json-patch+json',
+} as const;
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+const http = new IsomorphicFetchHttpLibrary();
+
+export async function kubeRequest<T>(
+  kubeConfig: KubeConfig,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  options: RequestOptions = {},
+): Promise<T> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/$/, '') + path);
+  for (const [k, v] of Object.entries(options.query ?? {})) {
+    if (v !== undefined) url.searchParams.set(k, String(v));
+  }
+  const ctx = new RequestContext(url.toString(), HttpMethod[method]);
+  await kubeConfig.applySecurityAuthentication(ctx);
+  ctx.setHeaderParam('Accept', 'application/json');
+  if (options.body !== undefined) {
+    ctx.setHeaderParam('Content-Type', options.contentType ?? CONTENT_TYPE.json);
+    ctx.setBody(JSON.stringify(options.body));
+  }
+  if (options.signal) ctx.setSignal(options.signal);
+  const response = await http.send(ctx).toPromise();
+  const text = await response.body.text();
+  let parsed: unknown = undefined;
+  if (text.length > 0) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+    const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${response.httpStatusCode}`;
+    throw new ApiException(response.httpStatusCode, `${method} ${path}: ${message}`, parsed, response.headers);
+  }
+  return parsed as T;
+}
+
+/** HTTP status of an error from this client, the generated clients or Watch (`statusCode`), if any. */
+export function statusCodeOf(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const e = err as { code?: unknown; statusCode?: unknown; body?: { code?: unknown } } | null;
+  if (e && typeof e.statusCode === 'number') return e.statusCode;
+  if (e && typeof e.code === 'number') return e.code;
+  return undefined;
+}

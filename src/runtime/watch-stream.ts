@@ -1,0 +1,95 @@
+// One watch request as a stream of events. Our own reader (rather than the client's Watch) so the informer sees
+// the HTTP status of a refused watch (410 Gone) and controls the timeouts of long-lived idle watches.
+import {
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  RequestContext,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubernetesObject & { code?: number; reason?: string; message?: string };
+}
+
+export class WatchHttpError extends Error {
+  readonly statusCode: number;
+  constructor(statusCode: number, message: string) {
+    super(message);
+    this.statusCode = statusCode;
+  }
+}
+
+const http = new IsomorphicFetchHttpLibrary();
+
+/**
+ * Run one watch until the server ends it, `signal` aborts it, or no byte arrives for `idleTimeoutMs`.
+ * Resolves when the stream ends cleanly (or is aborted); rejects with WatchHttpError on a non-200 answer.
+ */
+export async function watchOnce(
+  kubeConfig: KubeConfig,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+  onEvent: (event: WatchEvent) => void,
+  signal: AbortSignal,
+  idleTimeoutMs: number,
+): Promise<void> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/$/, '') + path);
+  url.searchParams.set('watch', 'true');
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined) url.searchParams.set(k, String(v));
+  }
+  const local = new AbortController();
+  const onAbort = (): void => local.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let idle: NodeJS.Timeout | undefined;
+  const resetIdle = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(() => local.abort(), idleTimeoutMs);
+    idle.unref();
+  };
+  try {
+    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+    await kubeConfig.applySecurityAuthentication(ctx);
+    ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setSignal(local.signal);
+    resetIdle();
+    const response = await http.send(ctx).toPromise();
+    if (response.httpStatusCode !== 200) {
+      const text = await response.body.text().catch(() => '');
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new WatchHttpError(response.httpStatusCode, `watch ${path}: HTTP ${response.httpStatusCode} ${message}`);
+    }
+    const stream = response.body.stream() as ReadableStream<Uint8Array> | undefined;
+    if (!stream) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of stream) {
+      resetIdle();
+      buffer += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line.length === 0) continue;
+        onEvent(JSON.parse(line) as WatchEvent);
+      }
+    }
+  } catch (err) {
+    // An abort (ours or the idle timer) is a normal end of this watch; the informer decides what next.
+    if (local.signal.aborted) return;
+    throw err;
+  } finally {
+    clearTimeout(idle);
+    signal.removeEventListener('abort', onAbort);
+    local.abort();
+  }
+}
