@@ -1,0 +1,87 @@
+// CloudProfile: reads the credentials Secret, proves the credentials against the cloud, detects what the cloud
+// can do, and reports it in status. Captures and bundles wait while their profile is not Ready.
+import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
+import type { Logger } from 'pino';
+import { markReady, markStalled, setCondition } from '../../api/conditions.ts';
+import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
+import type { Capabilities } from '../../cloud/capabilities.ts';
+import { CloudError } from '../../cloud/errors.ts';
+import type { CloudGateway } from '../../cloud/gateway.ts';
+import type { CloudSettings } from '../../cloud/settings.ts';
+import type { CloudResolver } from '../shared/cloud-resolver.ts';
+import { StallError } from '../shared/outcomes.ts';
+
+export interface CloudProfileDeps {
+  getProfile(namespace: string, name: string): CloudProfile | undefined;
+  clouds: CloudResolver;
+  gateway(settings: CloudSettings): CloudGateway;
+  capabilities(gw: CloudGateway): Promise<Capabilities>;
+  patchStatus(obj: CloudProfile, status: CloudProfileStatus): Promise<void>;
+  /** Wake the captures and bundles that use this profile. */
+  profileChanged(namespace: string, name: string): void;
+  events: { normal(obj: CloudProfile, reason: string, message: string): void; warning(obj: CloudProfile, reason: string, message: string): void };
+  log: Logger;
+  recheckReadyMs: number;
+  recheckNotReadyMs: number;
+}
+
+export class CloudProfileReconciler {
+  private readonly deps: CloudProfileDeps;
+
+  constructor(deps: CloudProfileDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<{ requeueAfterMs?: number }> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const obj = this.deps.getProfile(namespace, name);
+    if (!obj) return {};
+    const gen = obj.metadata.generation ?? 0;
+    let status: CloudProfileStatus = structuredClone(obj.status ?? {});
+    const wasReady = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    let ready = false;
+    try {
+      this.deps.clouds.invalidate(namespace, obj.spec.credentialsSecretRef.name);
+      const settings = await this.deps.clouds.settingsFor(obj);
+      const gw = this.deps.gateway(settings);
+      await gw.send(new DescribeAvailabilityZonesCommand({}));
+      const caps = await this.deps.capabilities(gw);
+      status.capabilities = { ...caps };
+      status.conditions = setCondition(status.conditions ?? [], { type: 'CredentialsValid', status: 'True', reason: 'Succeeded', message: 'the cloud accepted the credentials' }, gen);
+      status = markReady(status, `cloud ${obj.spec.ec2Endpoint} reachable; ${describeCaps(caps)}`, gen);
+      ready = true;
+    } catch (err) {
+      const { reason, message } = explain(err);
+      if (reason === 'CredentialsRejected' || reason.startsWith('CredentialsSecret')) {
+        status.conditions = setCondition(status.conditions ?? [], { type: 'CredentialsValid', status: 'False', reason, message }, gen);
+      }
+      status = markStalled(status, reason, message, gen);
+      if (wasReady || obj.status?.conditions?.find((c) => c.type === 'Stalled')?.reason !== reason) {
+        this.deps.events.warning(obj, reason, message);
+      }
+    }
+    status.lastCheckedAt = new Date().toISOString();
+    status.observedGeneration = gen;
+    await this.deps.patchStatus(obj, status);
+    if (ready !== wasReady) {
+      if (ready) this.deps.events.normal(obj, 'Ready', 'credentials accepted and capabilities detected');
+      this.deps.profileChanged(namespace, name);
+    }
+    return { requeueAfterMs: ready ? this.deps.recheckReadyMs : this.deps.recheckNotReadyMs };
+  }
+}
+
+function explain(err: unknown): { reason: string; message: string } {
+  if (err instanceof StallError) return { reason: err.reason, message: err.message };
+  if (err instanceof CloudError) {
+    if (err.kind === 'auth') return { reason: 'CredentialsRejected', message: `the cloud rejected the credentials: ${err.code}; check the accessKeyId and secretAccessKey in the Secret` };
+    if (err.kind === 'throttled') return { reason: 'Throttled', message: `the cloud is throttling requests: ${err.message}` };
+    return { reason: 'CloudUnreachable', message: `cannot reach the cloud: ${err.message}` };
+  }
+  return { reason: 'CloudUnreachable', message: `cannot reach the cloud: ${String((err as Error)?.message ?? err)}` };
+}
+
+function describeCaps(c: Capabilities): string {
+  const on = Object.entries(c).filter(([, v]) => v === true).map(([k]) => k);
+  return `dialect ${c.dialect}; capabilities: ${on.join(', ') || 'none'}`;
+}
