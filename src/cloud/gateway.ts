@@ -1,0 +1,135 @@
+// One gateway per cloud: the EC2 and S3 clients, the rate limit every call to that cloud shares, and the one
+// place where calls are counted and errors classified. Retries are not done here (maxAttempts 1): the
+// operator's work queue owns backoff, so a throttled cloud slows the whole operator instead of each call
+// retrying on its own.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { BuildMiddleware, Command, MetadataBearer } from '@smithy/types';
+import type { Capabilities } from './capabilities.ts';
+import { classify, type CloudError } from './errors.ts';
+import { TokenBucket } from './rate-limiter.ts';
+import { fingerprint, type CloudSettings } from './settings.ts';
+
+export type CallOutcome = 'success' | CloudError['kind'];
+
+export interface GatewayOptions {
+  /** Called once per cloud call (metrics): action is the API operation, e.g. `DescribeSnapshots`. */
+  onCall?: (action: string, outcome: CallOutcome, ms: number) => void;
+  /** How long a throttling answer stops all calls to this cloud (default 1000 ms). */
+  throttlePauseMs?: number;
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Concurrent sockets per cloud (default 50). */
+  maxSockets?: number;
+}
+
+// Loose on purpose: any EC2 or S3 command; the output type is inferred from the command.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand<O extends MetadataBearer> = Command<any, any, any, O, any>;
+
+/** Rewrites `Version=` in the EC2 query form body before signing, so the signature covers the new value. */
+export function apiVersionMiddleware(version: string): BuildMiddleware<object, MetadataBearer> {
+  return (next) => async (args) => {
+    const req = args.request as { body?: unknown; headers?: Record<string, string> };
+    if (typeof req.body === 'string' && /(^|&)Version=/.test(req.body)) {
+      req.body = req.body.replace(/(^|&)Version=[^&]*/, `$1Version=${encodeURIComponent(version)}`);
+      if (req.headers) {
+        for (const h of Object.keys(req.headers)) {
+          if (h.toLowerCase() === 'content-length') req.headers[h] = String(Buffer.byteLength(req.body as string));
+        }
+      }
+    }
+    return next(args);
+  };
+}
+
+/** `com.amazonaws.s3` commands go to S3; everything else to EC2. Operation name from the command's schema. */
+function describeCommand(command: object): { service: 'ec2' | 's3'; action: string } {
+  const schema = (command as { schema?: unknown }).schema;
+  if (Array.isArray(schema) && typeof schema[1] === 'string' && typeof schema[2] === 'string') {
+    return { service: schema[1] === 'com.amazonaws.s3' ? 's3' : 'ec2', action: schema[2] };
+  }
+  return { service: 'ec2', action: command.constructor.name.replace(/Command$/, '') };
+}
+
+export class CloudGateway {
+  readonly id: string;
+  readonly settings: CloudSettings;
+  readonly fingerprint: string;
+  readonly ec2: EC2Client;
+  readonly s3: S3Client;
+  readonly limiter: TokenBucket;
+  /** Detected (and overridden) capabilities once known; ec2.ts reads tagOnCreate from here. */
+  capabilities: Capabilities | undefined;
+  private readonly options: GatewayOptions;
+  private readonly agents: Array<HttpAgent | HttpsAgent>;
+
+  constructor(settings: CloudSettings, options: GatewayOptions = {}) {
+    this.id = settings.id;
+    this.settings = settings;
+    this.fingerprint = fingerprint(settings);
+    this.options = options;
+    this.limiter = new TokenBucket(settings.rateLimit);
+    this.capabilities = undefined;
+    const maxSockets = options.maxSockets ?? 50;
+    // TLS verification stays on; a CA bundle only changes which roots are trusted.
+    const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets, ...(settings.caBundle ? { ca: settings.caBundle } : {}) });
+    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    this.agents = [httpsAgent, httpAgent];
+    const common = {
+      region: settings.region,
+      credentials: { ...settings.credentials },
+      maxAttempts: 1,
+      requestHandler: {
+        httpsAgent,
+        httpAgent,
+        connectionTimeout: options.connectTimeoutMs ?? 5_000,
+        requestTimeout: options.requestTimeoutMs ?? 30_000,
+      },
+    };
+    this.ec2 = new EC2Client({ ...common, endpoint: settings.ec2Endpoint });
+    this.s3 = new S3Client({
+      ...common,
+      endpoint: settings.s3Endpoint ?? settings.ec2Endpoint,
+      forcePathStyle: true,
+      // Walrus and other S3 look-alikes do not know the newer flexible checksums.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    if (settings.apiVersion) {
+      this.ec2.middlewareStack.add(apiVersionMiddleware(settings.apiVersion), {
+        step: 'build',
+        priority: 'high',
+        name: 'eucalyptusApiVersionOverride',
+      });
+    }
+  }
+
+  /** Sends one EC2 or S3 command: waits for the rate limit, counts the call, throws a classified CloudError. */
+  async send<O extends MetadataBearer>(command: AnyCommand<O>): Promise<O> {
+    const { service, action } = describeCommand(command);
+    await this.limiter.acquire();
+    const started = performance.now();
+    try {
+      const client = service === 's3' ? this.s3 : this.ec2;
+      const out = await (client.send as (c: unknown) => Promise<O>).call(client, command);
+      this.options.onCall?.(action, 'success', performance.now() - started);
+      return out;
+    } catch (err) {
+      const classified = classify(err, action);
+      this.options.onCall?.(action, classified.kind, performance.now() - started);
+      if (classified.kind === 'throttled') this.limiter.pause(this.options.throttlePauseMs ?? 1_000);
+      throw classified;
+    }
+  }
+
+  /** Releases sockets and rejects calls still waiting for the rate limit. */
+  destroy(): void {
+    this.limiter.stop();
+    this.ec2.destroy();
+    this.s3.destroy();
+    for (const a of this.agents) a.destroy();
+  }
+}
