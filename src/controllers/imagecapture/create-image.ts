@@ -3,7 +3,7 @@
 import { createImage } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { createImageMappings } from './mappings.ts';
-import { adoptCloudSnapshots, adoptImage, tagObjects, waitForImage } from './image-steps.ts';
+import { adoptCloudSnapshots, adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
 import type { CloudContext } from './ports.ts';
 import type { CaptureState } from './state.ts';
 import type { StepResult } from './step-result.ts';
@@ -29,6 +29,8 @@ export async function runCreateImage(cloud: CloudContext, state: CaptureState): 
           description: obj.spec.image.description,
           noReboot: obj.spec.noReboot ?? false,
           blockDeviceMappings: createImageMappings(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true),
+          tags: ownerTags(obj, 'image'),
+          tagOnCreate: cloud.capabilities.tagOnCreate,
         });
       } catch (err) {
         throw outcomeOfCloudError(err, 'CreateImage');
@@ -44,7 +46,6 @@ export async function runCreateImage(cloud: CloudContext, state: CaptureState): 
         return { done: false, again: true, event: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' };
       }
       state.status.imageId = imageId;
-      await tagObjects(cloud, obj, [imageId], 'image');
     }
     state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
     state.phase('Snapshotting');

@@ -49,7 +49,6 @@ export async function adoptCloudSnapshots(cloud: CloudContext, state: CaptureSta
   for (const m of fresh) {
     const s = state.snapshot(m.deviceName);
     s.snapshotId = m.snapshotId;
-    s.volumeId = m.volumeId;
     s.state = 'completed';
     s.progress = 100;
   }

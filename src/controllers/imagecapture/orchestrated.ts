@@ -102,12 +102,13 @@ async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanc
         return;
       }
       try {
-        s.snapshotId = await createSnapshot(cloud.gw, {
+        const created = await createSnapshot(cloud.gw, {
           volumeId: s.volumeId!,
           description: `${obj.spec.image.name} ${s.deviceName} (${owner})`,
           tags: ownerTags(obj, step),
           tagOnCreate: cloud.capabilities.tagOnCreate,
         });
+        s.snapshotId = created.snapshotId;
       } catch (err) {
         throw outcomeOfCloudError(err, `CreateSnapshot of ${s.volumeId}`);
       }
@@ -151,6 +152,7 @@ async function register(cloud: CloudContext, state: CaptureState, instance: Inst
   const adopted = await adoptImage(cloud, obj);
   if (adopted) {
     state.status.imageId = adopted.imageId;
+    await tagObjects(cloud, obj, [adopted.imageId], 'image');
   } else {
     const captured = state.status.snapshots!.map((s) => {
       const v = instance.volumes.find((x) => x.volumeId === s.volumeId);
@@ -163,12 +165,13 @@ async function register(cloud: CloudContext, state: CaptureState, instance: Inst
         architecture: instance.architecture,
         rootDeviceName: instance.rootDeviceName!,
         blockDeviceMappings: mergeMappings(captured, obj.spec.blockDeviceMappings),
+        tags: ownerTags(obj, 'image'),
+        tagOnCreate: cloud.capabilities.tagOnCreate,
       });
     } catch (err) {
       throw outcomeOfCloudError(err, 'RegisterImage');
     }
   }
-  await tagObjects(cloud, obj, [state.status.imageId!], 'image');
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
   return { done: false, checkpoint: true };

@@ -88,7 +88,7 @@ export class ImageCaptureReconciler {
     }
 
     for (let pass = 0; pass < 6; pass++) {
-      const before = state.status.phase;
+      const before: string | undefined = state.status.phase;
       const result = await this.runStrategy(cloud, state);
       if (state.status.phase !== before) this.deps.events.normal(obj, `Phase${state.status.phase}`, `capture is now ${state.status.phase}`);
       if (result.event) this.deps.events.normal(obj, 'StrategyChanged', result.event);
