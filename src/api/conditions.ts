@@ -112,14 +112,17 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ty
   return (conditions ?? []).filter((c) => c.type !== type);
 }
 
-function setAll<S extends WithConditions>(status: S, inputs: ConditionInput[], generation: number | undefined, now?: Date | string): S {
-  let conditions = status.conditions;
+/** A status with its conditions set (the helpers always write the list). */
+export type Marked<S> = S & { conditions: Condition[] };
+
+function setAll<S extends WithConditions>(status: S, inputs: ConditionInput[], generation: number | undefined, now?: Date | string): Marked<S> {
+  let conditions: Condition[] = [...(status.conditions ?? [])];
   for (const input of inputs) conditions = setCondition(conditions, input, generation, now);
   return { ...status, conditions };
 }
 
 /** Work in flight: Reconciling True with the step as reason; Ready False with the same reason; Stalled False. */
-export function markReconciling<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): S {
+export function markReconciling<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
   return setAll(status, [
     { type: ConditionTypes.Reconciling, status: 'True', reason, message },
     { type: ConditionTypes.Ready, status: 'False', reason, message },
@@ -128,7 +131,7 @@ export function markReconciling<S extends WithConditions>(status: S, reason: str
 }
 
 /** Terminal error: Stalled True with a stable reason and a message saying what to do; Ready and Reconciling False. */
-export function markStalled<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): S {
+export function markStalled<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
   return setAll(status, [
     { type: ConditionTypes.Stalled, status: 'True', reason, message },
     { type: ConditionTypes.Ready, status: 'False', reason, message },
@@ -137,7 +140,7 @@ export function markStalled<S extends WithConditions>(status: S, reason: string,
 }
 
 /** Done: Ready True (reason Succeeded); Reconciling and Stalled False. */
-export function markReady<S extends WithConditions>(status: S, message: string, generation: number | undefined, now?: Date | string): S {
+export function markReady<S extends WithConditions>(status: S, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
   return setAll(status, [
     { type: ConditionTypes.Ready, status: 'True', reason: Reasons.Succeeded, message },
     { type: ConditionTypes.Reconciling, status: 'False', reason: Reasons.Succeeded, message: '' },

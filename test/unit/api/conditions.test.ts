@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import {
   ConditionTypes, Reasons, getCondition, isTrue, markReady, markReconciling, markStalled, removeCondition, setCondition, summarize,
 } from '../../../src/api/conditions.ts';
-import type { Condition } from '../../../src/api/types.ts';
+import type { Condition, ImageCaptureStatus } from '../../../src/api/types.ts';
 
 const T0 = '2024-01-01T00:00:00Z';
 const T1 = '2024-01-01T00:05:00Z';
@@ -50,7 +50,8 @@ describe('api/conditions', () => {
       Object.fromEntries(['Ready', 'Reconciling', 'Stalled'].map((t) => [t, [getCondition(s.conditions, t)?.status, getCondition(s.conditions, t)?.reason]]));
 
     it('markReconciling: Reconciling True with the step, Ready False with the step, Stalled False', () => {
-      const s = markReconciling({ phase: 'Snapshotting' }, Reasons.WaitingForSnapshots, 'snap-1 at 40%', 4, T0);
+      const start: ImageCaptureStatus = { phase: 'Snapshotting' };
+      const s = markReconciling(start, Reasons.WaitingForSnapshots, 'snap-1 at 40%', 4, T0);
       expect(s.phase).to.equal('Snapshotting');
       expect(trio(s)).to.deep.equal({ Ready: ['False', 'WaitingForSnapshots'], Reconciling: ['True', 'WaitingForSnapshots'], Stalled: ['False', 'InProgress'] });
       expect(s.conditions!.every((c) => c.observedGeneration === 4)).to.equal(true);
@@ -70,7 +71,7 @@ describe('api/conditions', () => {
       expect(summarize(s, 2)).to.equal('Ready');
     });
     it('keeps step conditions next to the trio', () => {
-      let s = { conditions: setCondition([], { type: ConditionTypes.SnapshotsCompleted, status: 'True', reason: 'Succeeded', message: '' }, 1, T0) };
+      let s: { conditions: Condition[] } = { conditions: setCondition([], { type: ConditionTypes.SnapshotsCompleted, status: 'True', reason: 'Succeeded', message: '' }, 1, T0) };
       s = markReady(s, 'done', 1, T1);
       expect(isTrue(s.conditions, 'SnapshotsCompleted')).to.equal(true);
     });
