@@ -1,0 +1,115 @@
+// Operator settings from flags (`--name=value`) and environment (`EIO_NAME`), flags winning. Every setting has a
+// default that suits a production install; the Helm chart sets the environment.
+import { parseDuration } from './api/duration.ts';
+
+export interface OperatorConfig {
+  /** Path of a kubeconfig; empty = in-cluster service account, then ~/.kube/config. */
+  kubeconfig?: string;
+  /** Namespace the operator runs in: home of its Lease and of the default cloud's CloudProfile. */
+  namespace: string;
+  /** Namespaces to watch; empty = all. */
+  watchNamespaces: string[];
+  /** Name of the default cloud's CloudProfile in `namespace` (used when a resource has no cloudRef). */
+  defaultCloud?: string;
+  leaderElection: boolean;
+  leaseName: string;
+  identity: string;
+  healthPort: number;
+  healthHost: string;
+  concurrency: number;
+  logLevel: string;
+  rebootSettleMs: number;
+  /** Fastest batched-poll interval while something changes, and the slowest it backs off to. */
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** Benchmark baseline: every waiting resource polls its own objects with its own Describe calls. */
+  naivePolling: boolean;
+  naivePollIntervalMs: number;
+  verifyAvailableEveryMs: number;
+}
+
+const DEFAULTS: OperatorConfig = {
+  namespace: 'eucalyptus-image-operator',
+  watchNamespaces: [],
+  leaderElection: false,
+  leaseName: 'eucalyptus-image-operator',
+  identity: '',
+  healthPort: 8080,
+  healthHost: '0.0.0.0',
+  concurrency: 16,
+  logLevel: 'info',
+  rebootSettleMs: 15_000,
+  pollMinMs: 1_000,
+  pollMaxMs: 15_000,
+  naivePolling: false,
+  naivePollIntervalMs: 2_000,
+  verifyAvailableEveryMs: 60 * 60_000,
+};
+
+type Raw = Record<string, string | undefined>;
+
+const KNOWN = new Set(['kubeconfig', 'namespace', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
+  'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max', 'naive-polling',
+  'naive-poll-interval', 'verify-available-every']);
+
+function readRaw(argv: string[], env: NodeJS.ProcessEnv): Raw {
+  const raw: Raw = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('EIO_')) raw[k.slice(4).toLowerCase().replace(/_/g, '-')] = v;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) throw new Error(`unexpected argument ${argv[i]}: flags look like --name=value`);
+    if (!KNOWN.has(m[1]!)) throw new Error(`unknown flag --${m[1]}`);
+    raw[m[1]!] = m[2] ?? (argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i] : 'true');
+  }
+  return raw;
+}
+
+function bool(v: string | undefined, def: boolean, name: string): boolean {
+  if (v === undefined || v === '') return def;
+  if (/^(true|1|yes)$/i.test(v)) return true;
+  if (/^(false|0|no)$/i.test(v)) return false;
+  throw new Error(`--${name} must be true or false, not "${v}"`);
+}
+
+function int(v: string | undefined, def: number, name: string, min = 0): number {
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}, not "${v}"`);
+  return n;
+}
+
+function duration(v: string | undefined, def: number, name: string): number {
+  if (v === undefined || v === '') return def;
+  try {
+    return parseDuration(v);
+  } catch {
+    throw new Error(`--${name} must be a duration like 500ms, 15s or 1h, not "${v}"`);
+  }
+}
+
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const r = readRaw(argv, env);
+  const cfg: OperatorConfig = {
+    kubeconfig: r.kubeconfig || env.KUBECONFIG || undefined,
+    namespace: r.namespace || env.POD_NAMESPACE || DEFAULTS.namespace,
+    watchNamespaces: (r['watch-namespaces'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    defaultCloud: r['default-cloud'] || undefined,
+    leaderElection: bool(r['leader-elect'], DEFAULTS.leaderElection, 'leader-elect'),
+    leaseName: r['lease-name'] || DEFAULTS.leaseName,
+    identity: r.identity || env.POD_NAME || `${(env.HOSTNAME ?? 'operator')}-${process.pid}`,
+    healthPort: int(r['health-port'], DEFAULTS.healthPort, 'health-port'),
+    healthHost: r['health-host'] || DEFAULTS.healthHost,
+    concurrency: int(r.concurrency, DEFAULTS.concurrency, 'concurrency', 1),
+    logLevel: r['log-level'] || DEFAULTS.logLevel,
+    rebootSettleMs: duration(r['reboot-settle'], DEFAULTS.rebootSettleMs, 'reboot-settle'),
+    pollMinMs: duration(r['poll-min'], DEFAULTS.pollMinMs, 'poll-min'),
+    pollMaxMs: duration(r['poll-max'], DEFAULTS.pollMaxMs, 'poll-max'),
+    naivePolling: bool(r['naive-polling'], DEFAULTS.naivePolling, 'naive-polling'),
+    naivePollIntervalMs: duration(r['naive-poll-interval'], DEFAULTS.naivePollIntervalMs, 'naive-poll-interval'),
+    verifyAvailableEveryMs: duration(r['verify-available-every'], DEFAULTS.verifyAvailableEveryMs, 'verify-available-every'),
+  };
+  if (cfg.pollMinMs > cfg.pollMaxMs) throw new Error('--poll-min must not exceed --poll-max');
+  return cfg;
+}
