@@ -1,0 +1,113 @@
+// Controller: informer events -> work queue -> reconcile(key). A reconcile that throws is retried with
+// exponential backoff; one that asks for `requeueAfterMs` runs again after it with its backoff reset.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { ObjectCache } from './informer-group.ts';
+import { objectKey } from './informer.ts';
+import { logger } from './logger.ts';
+import { reconcileDuration, reconcileTotal, workqueueDepth } from './metrics.ts';
+import { WorkQueue, type WorkQueueOptions } from './workqueue.ts';
+
+export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+export interface SecondarySource {
+  cache: ObjectCache<KubernetesObject>;
+  /** Keys (`namespace/name`) of the primary objects affected by a change of this secondary object. */
+  map: (obj: KubernetesObject) => string[];
+}
+
+export interface ControllerOptions<T extends KubernetesObject> {
+  name: string;
+  primary: ObjectCache<T>;
+  secondaries?: SecondarySource[];
+  /** Enqueue on this primary update? Default: always (e.g. pass a generation/finalizer/deletion check). */
+  updatePredicate?: (oldObj: T, newObj: T) => boolean;
+  queue?: WorkQueueOptions;
+  reconcile: (key: string) => Promise<ReconcileResult>;
+  log?: Logger;
+}
+
+export class Controller<T extends KubernetesObject = KubernetesObject> {
+  readonly name: string;
+  readonly primary: ObjectCache<T>;
+  readonly queue: WorkQueue;
+  readonly #options: ControllerOptions<T>;
+  readonly #log: Logger;
+
+  constructor(options: ControllerOptions<T>) {
+    this.name = options.name;
+    this.primary = options.primary;
+    this.#options = options;
+    this.#log = (options.log ?? logger()).child({ controller: options.name });
+    const userDepth = options.queue?.hooks?.depth;
+    this.queue = new WorkQueue({
+      ...options.queue,
+      hooks: {
+        ...options.queue?.hooks,
+        depth: (d) => {
+          workqueueDepth.set({ controller: options.name }, d);
+          userDepth?.(d);
+        },
+      },
+    });
+    const enqueueObj = (obj: T): void => this.enqueue(objectKey(obj));
+    options.primary.on('add', enqueueObj);
+    options.primary.on('update', (oldObj, newObj) => {
+      if (!options.updatePredicate || options.updatePredicate(oldObj, newObj)) enqueueObj(newObj);
+    });
+    options.primary.on('delete', enqueueObj);
+    for (const source of options.secondaries ?? []) {
+      const enqueueMapped = (obj: KubernetesObject): void => {
+        for (const key of source.map(obj)) this.enqueue(key);
+      };
+      source.cache.on('add', enqueueMapped);
+      source.cache.on('update', (_old, obj) => enqueueMapped(obj));
+      source.cache.on('delete', enqueueMapped);
+    }
+  }
+
+  /** Wake a resource (cloud pollers call this when its cloud object changed). */
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  enqueueAfter(key: string, ms: number): void {
+    this.queue.addAfter(key, ms);
+  }
+
+  /** Start (or resume, after regaining leadership) reconciling. */
+  start(): void {
+    this.queue.run((key) => this.#reconcileOne(key));
+  }
+
+  /** Stop starting reconciles (keys stay queued) and wait for in-flight ones. */
+  pause(): Promise<void> {
+    return this.queue.pause();
+  }
+
+  /** Stop for good: finish in-flight reconciles within `deadlineMs`; resolves false if some did not finish. */
+  stop(deadlineMs?: number): Promise<boolean> {
+    return this.queue.shutDown(deadlineMs);
+  }
+
+  async #reconcileOne(key: string): Promise<void> {
+    const started = process.hrtime.bigint();
+    let outcome = 'success';
+    try {
+      const result = await this.#options.reconcile(key);
+      this.queue.forget(key);
+      if (result && result.requeueAfterMs !== undefined) {
+        outcome = 'requeue';
+        this.queue.addAfter(key, result.requeueAfterMs);
+      }
+    } catch (err) {
+      outcome = 'error';
+      const retryInMs = this.queue.addRateLimited(key);
+      this.#log.warn({ err, resource: key, retryInMs, attempt: this.queue.numRequeues(key) }, 'reconcile failed');
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      reconcileDuration.observe({ controller: this.name, outcome }, seconds);
+      reconcileTotal.inc({ controller: this.name, outcome });
+    }
+  }
+}
