@@ -1,0 +1,222 @@
+// The generated CRDs against the real API server: they install, fill defaults, and reject bad manifests with
+// a message naming the field (OpenAPI validation and CEL rules are enforced by the server, not by us).
+import { expect } from 'chai';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { getEnv, waitFor, type TestEnv } from '../../env/index.ts';
+import { API_VERSION, GROUP, KINDS } from '../../../src/api/constants.ts';
+import { markReady } from '../../../src/api/conditions.ts';
+import type { ImageCaptureStatus } from '../../../src/api/types.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+type Manifest = Record<string, unknown>;
+
+describe('api CRDs on a real API server', function () {
+  this.timeout(180_000);
+  let env: TestEnv;
+  let ns: string;
+  let seq = 0;
+
+  const kubectl = async (args: string[], input?: string) => env.kubectl(input === undefined ? args : [...args], input === undefined ? {} : { input });
+  const create = (m: Manifest) => kubectl(['create', '-n', ns, '-f', '-'], stringify(m));
+  const getJson = async (resource: string, name: string): Promise<Manifest> => {
+    const r = await kubectl(['get', '-n', ns, resource, name, '-o', 'json']);
+    if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as Manifest;
+  };
+  const patch = (resource: string, name: string, body: unknown, subresource?: string) =>
+    kubectl(['patch', '-n', ns, resource, name, '--type', 'merge', '-p', JSON.stringify(body), ...(subresource ? [`--subresource=${subresource}`] : [])]);
+
+  const capture = (spec: Manifest, name = `icap-${++seq}`): Manifest => ({ apiVersion: API_VERSION, kind: 'ImageCapture', metadata: { name }, spec });
+  const bundle = (spec: Manifest, name = `ibun-${++seq}`): Manifest => ({ apiVersion: API_VERSION, kind: 'InstanceBundle', metadata: { name }, spec });
+  const validCapture = (): Manifest => ({ instanceId: 'i-1A2B3C4D', image: { name: 'web-server (v1)' } });
+  const validBundle = (): Manifest => ({ instanceId: 'i-0123456789abcdef0', storage: { bucket: 'bundles', prefix: 'web-v1' } });
+
+  /** Creating must fail, with every expected fragment in the server's message. */
+  async function expectRejected(m: Manifest, ...fragments: string[]): Promise<string> {
+    const r = await create(m);
+    expect(r.code, `accepted but should not be: ${stringify(m)}`).to.not.equal(0);
+    for (const f of fragments) expect(r.stderr).to.contain(f);
+    return r.stderr;
+  }
+
+  before(async () => {
+    env = await getEnv();
+    const applied = await env.kubectl(['apply', '--server-side', '-f', join(root, 'crds')]);
+    expect(applied.code, applied.stderr).to.equal(0);
+    ns = await env.newNamespace('api');
+  });
+
+  it('installs the three CRDs and they become Established', async () => {
+    for (const k of Object.values(KINDS)) {
+      await waitFor(async () => {
+        const r = await env.kubectl(['get', 'crd', `${k.plural}.${GROUP}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+        return r.code === 0 && r.stdout.trim() === 'True';
+      }, { timeoutMs: 30_000, message: `${k.plural} Established` });
+    }
+    // The new kinds must be served (discovery catches up right after Established).
+    await waitFor(async () => (await kubectl(['get', '-n', ns, 'icap,ibun,cprof'])).code === 0, { message: 'kinds served' });
+  });
+
+  describe('defaults', () => {
+    it('fills ImageCapture defaults', async () => {
+      const r = await create(capture(validCapture(), 'defaults'));
+      expect(r.code, r.stderr).to.equal(0);
+      const obj = await getJson('imagecapture', 'defaults');
+      expect(obj.spec).to.deep.equal({
+        instanceId: 'i-1A2B3C4D',
+        image: { name: 'web-server (v1)' },
+        noReboot: false,
+        includeAttachedVolumes: true,
+        strategy: 'Auto',
+        deletionPolicy: 'Retain',
+        timeout: '2h',
+      });
+    });
+    it('fills InstanceBundle defaults, nested ones too', async () => {
+      const r = await create(bundle(validBundle(), 'defaults'));
+      expect(r.code, r.stderr).to.equal(0);
+      const spec = (await getJson('instancebundle', 'defaults')).spec as Manifest;
+      expect(spec.storage).to.deep.equal({ bucket: 'bundles', prefix: 'web-v1', createBucket: false });
+      expect(spec).to.include({ uploadPolicyTTL: '12h', deletionPolicy: 'Retain', timeout: '2h' });
+    });
+    it('fills CloudProfile defaults, including the rate limit object', async () => {
+      const r = await create({
+        apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: 'defaults' },
+        spec: { ec2Endpoint: 'http://127.0.0.1:8773/services/compute', credentialsSecretRef: { name: 'creds' } },
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      const spec = (await getJson('cloudprofile', 'defaults')).spec as Manifest;
+      expect(spec).to.include({ region: 'eucalyptus' });
+      expect(spec.rateLimit).to.deep.equal({ qps: 10, burst: 20 });
+    });
+  });
+
+  describe('rejected on create', () => {
+    it('a bad instance id', async () => {
+      await expectRejected(capture({ ...validCapture(), instanceId: 'i-123' }), 'spec.instanceId', '^i-[0-9a-fA-F]{8,17}$');
+    });
+    it('an image name that is too short', async () => {
+      await expectRejected(capture({ ...validCapture(), image: { name: 'ab' } }), 'spec.image.name', 'at least 3 chars');
+    });
+    it('an image name with bad characters', async () => {
+      await expectRejected(capture({ ...validCapture(), image: { name: 'web;rm -rf' } }), 'spec.image.name', 'should match');
+    });
+    it('a description over 255 characters', async () => {
+      await expectRejected(capture({ ...validCapture(), image: { name: 'web', description: 'x'.repeat(256) } }), 'spec.image.description', 'may not be more than 255');
+    });
+    it('an unknown strategy', async () => {
+      await expectRejected(capture({ ...validCapture(), strategy: 'Magic' }), 'spec.strategy', 'Unsupported value: "Magic"');
+    });
+    it('a bad duration', async () => {
+      await expectRejected(capture({ ...validCapture(), timeout: '2 hours' }), 'spec.timeout', 'should match');
+    });
+    it('a bad bucket and a bad prefix', async () => {
+      await expectRejected(bundle({ ...validBundle(), storage: { bucket: 'my bucket', prefix: 'p/x' } }), 'spec.storage.bucket', 'spec.storage.prefix');
+    });
+    it('a mapping with both ebs and noDevice', async () => {
+      await expectRejected(
+        capture({ ...validCapture(), blockDeviceMappings: [{ deviceName: '/dev/sdb', ebs: { volumeSize: 10 }, noDevice: true }] }),
+        'spec.blockDeviceMappings[0]', 'exactly one of ebs, virtualName or noDevice',
+      );
+    });
+    it('a bad device name and snapshot id', async () => {
+      await expectRejected(
+        capture({ ...validCapture(), blockDeviceMappings: [{ deviceName: 'sdb', ebs: { snapshotId: 'snap-x' } }] }),
+        'spec.blockDeviceMappings[0].deviceName', 'spec.blockDeviceMappings[0].ebs.snapshotId',
+      );
+    });
+    it('staging with a strategy that never bundles', async () => {
+      await expectRejected(capture({ ...validCapture(), strategy: 'CreateImage', staging: { bucket: 'stage' } }), 'spec.staging', 'staging applies only to strategy ViaBundle');
+    });
+    it('tags with a reserved key', async () => {
+      await expectRejected(capture({ ...validCapture(), image: { name: 'web', tags: { 'imaging.eucalyptus.dev/owner': 'x' } } }), 'spec.image.tags', 'reserved');
+    });
+    it('a CloudProfile endpoint that is not a URL', async () => {
+      await expectRejected({
+        apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: `bad-${++seq}` },
+        spec: { ec2Endpoint: 'ftp://x', credentialsSecretRef: { name: 'creds' } },
+      }, 'spec.ec2Endpoint');
+    });
+  });
+
+  describe('identity fields are immutable (CEL transition rules)', () => {
+    let name: string;
+    before(async () => {
+      name = `immutable-${++seq}`;
+      const r = await create(capture({ ...validCapture(), strategy: 'ViaBundle', staging: { bucket: 'stage', prefix: 'cap' } }, name));
+      expect(r.code, r.stderr).to.equal(0);
+    });
+    const cases: [string, Manifest, string][] = [
+      ['instanceId', { instanceId: 'i-9A9B9C9D' }, 'instanceId is immutable: create a new ImageCapture to capture another instance'],
+      ['image.name', { image: { name: 'another-name' } }, 'image.name is immutable'],
+      ['strategy', { strategy: 'Orchestrated' }, 'strategy is immutable'],
+      ['cloudRef (added)', { cloudRef: { name: 'other' } }, 'cloudRef is immutable'],
+      ['staging', { staging: { bucket: 'elsewhere' } }, 'staging is immutable'],
+    ];
+    for (const [field, change, message] of cases) {
+      it(`refuses a changed ${field}`, async () => {
+        const r = await patch('imagecapture', name, { spec: change });
+        expect(r.code, `${field} change accepted`).to.not.equal(0);
+        expect(r.stderr).to.contain(message);
+        expect(r.stderr).to.contain(`spec.${field.split(' ')[0]}`);
+      });
+    }
+    it('accepts changes to fields that do not identify cloud objects', async () => {
+      const r = await patch('imagecapture', name, { spec: { deletionPolicy: 'Delete', timeout: '3h', image: { description: 'new text', tags: { team: 'web' } } } });
+      expect(r.code, r.stderr).to.equal(0);
+    });
+    it('refuses a changed InstanceBundle storage and register name, not a changed TTL', async () => {
+      const b = `immutable-${++seq}`;
+      expect((await create(bundle({ ...validBundle(), register: { name: 'bundled-web' } }, b))).code).to.equal(0);
+      const storage = await patch('instancebundle', b, { spec: { storage: { bucket: 'elsewhere' } } });
+      expect(storage.stderr).to.contain('spec.storage').and.contain('storage is immutable');
+      const reg = await patch('instancebundle', b, { spec: { register: { name: 'renamed' } } });
+      expect(reg.stderr).to.contain('spec.register.name').and.contain('register.name is immutable');
+      const ttl = await patch('instancebundle', b, { spec: { uploadPolicyTTL: '6h' } });
+      expect(ttl.code, ttl.stderr).to.equal(0);
+    });
+  });
+
+  describe('status and printer columns', () => {
+    it('accepts the status the condition helpers write, and kubectl get shows it', async () => {
+      const name = `printed-${++seq}`;
+      expect((await create(capture(validCapture(), name))).code).to.equal(0);
+      const obj = await getJson('imagecapture', name);
+      const generation = (obj.metadata as { generation: number }).generation;
+      const available: ImageCaptureStatus = { phase: 'Available', imageId: 'emi-1A2B3C4D', progress: 100, observedGeneration: generation };
+      const status = markReady(available, 'image emi-1A2B3C4D is available', generation);
+      const r = await patch('imagecapture', name, { status }, 'status');
+      expect(r.code, r.stderr).to.equal(0);
+
+      const table = await kubectl(['get', '-n', ns, 'icap', name]);
+      expect(table.code, table.stderr).to.equal(0);
+      const [header, row] = table.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+      expect(header).to.deep.equal(['NAME', 'PHASE', 'IMAGE', 'PROGRESS', 'AGE']);
+      expect(row!.slice(0, 4)).to.deep.equal([name, 'Available', 'emi-1A2B3C4D', '100']);
+
+      const wide = await kubectl(['get', '-n', ns, 'icap', name, '-o', 'wide']);
+      expect(wide.stdout.split('\n')[0]).to.match(/INSTANCE\s+STRATEGY/);
+      const waited = await kubectl(['wait', '-n', ns, `imagecapture/${name}`, '--for=condition=Ready', '--timeout=10s']);
+      expect(waited.code, waited.stderr).to.equal(0);
+    });
+    it('rejects a status outside the schema', async () => {
+      const name = `badstatus-${++seq}`;
+      expect((await create(capture(validCapture(), name))).code).to.equal(0);
+      const r = await patch('imagecapture', name, { status: { phase: 'Exploded', progress: 140 } }, 'status');
+      expect(r.code).to.not.equal(0);
+      expect(r.stderr).to.contain('status.phase').and.contain('status.progress');
+    });
+    it('shows InstanceBundle and CloudProfile columns and the shared category', async () => {
+      const ib = await kubectl(['get', '-n', ns, 'ibun']);
+      expect(ib.stdout.split('\n')[0]!.trim().split(/\s+/)).to.deep.equal(['NAME', 'PHASE', 'STATE', 'BUNDLE', 'IMAGE', 'PROGRESS', 'AGE']);
+      const cp = await kubectl(['get', '-n', ns, 'cprof']);
+      expect(cp.stdout.split('\n')[0]!.trim().split(/\s+/)).to.deep.equal(['NAME', 'READY', 'ENDPOINT', 'AGE']);
+      const all = await kubectl(['get', '-n', ns, 'eucalyptus-imaging', '-o', 'name']);
+      expect(all.stdout).to.contain('imagecapture.imaging.eucalyptus.dev/defaults')
+        .and.contain('instancebundle.imaging.eucalyptus.dev/defaults').and.contain('cloudprofile.imaging.eucalyptus.dev/defaults');
+    });
+  });
+});
