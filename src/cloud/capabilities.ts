@@ -6,7 +6,8 @@ import {
   DescribeAvailabilityZonesCommand, DescribeImagesCommand, ImportVolumeCommand, type ImportVolumeCommandInput,
 } from '@aws-sdk/client-ec2';
 import { CloudError, isServiceNotAvailable } from './errors.ts';
-import { apiVersionMiddleware, type CloudGateway } from './gateway.ts';
+import type { CloudGateway } from './gateway.ts';
+import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 
 export type Dialect = 'eucalyptus' | 'aws';
 
@@ -25,8 +26,21 @@ export interface DetectionResult {
   evidence: string[];
 }
 
-/** The EC2 API version Eucalyptus 3.4 added (3.3 stops at 2013-06-15). */
-export const EUCALYPTUS_34_API_VERSION = '2013-08-15';
+const PROBE_PARAMETER = 'ImagingOperatorCapabilityProbe=1';
+
+/** Appends a query parameter to the EC2 form body (before signing). */
+function extraParameterMiddleware(param: string): BuildMiddleware<object, MetadataBearer> {
+  return (next) => async (args) => {
+    const req = args.request as { body?: unknown; headers?: Record<string, string> };
+    if (typeof req.body === 'string') {
+      req.body = `${req.body}&${param}`;
+      for (const h of Object.keys(req.headers ?? {})) {
+        if (h.toLowerCase() === 'content-length') req.headers![h] = String(Buffer.byteLength(req.body as string));
+      }
+    }
+    return next(args);
+  };
+}
 
 export function defaultCapabilities(dialect: Dialect): Capabilities {
   return dialect === 'aws'
@@ -102,22 +116,21 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
   const caps = defaultCapabilities(dialect);
   if (importVolume !== undefined) caps.importVolume = importVolume;
 
-  // Probe 4 (Eucalyptus only): a read with Version=2013-08-15. 3.3 has no binding for it and refuses; 3.4
-  // and later answer. 3.3 has CreateImage only as a stub and bundles only Windows instances.
+  // Probe 4 (Eucalyptus only): DescribeAvailabilityZones with one extra, unknown parameter (read-only).
+  // Eucalyptus 3.4 binds queries with UnknownParameterStrategy.ERROR and refuses it; 3.3 ignores unknown
+  // parameters. 3.3 has CreateImage only as a stub and bundles only Windows instances.
   if (dialect === 'eucalyptus') {
     const cmd = new DescribeAvailabilityZonesCommand({});
-    cmd.middlewareStack.add(apiVersionMiddleware(EUCALYPTUS_34_API_VERSION), {
-      step: 'build', priority: 'low', name: 'capabilityVersionProbe',
-    });
+    cmd.middlewareStack.add(extraParameterMiddleware(PROBE_PARAMETER), { step: 'build', priority: 'low', name: 'capabilityParameterProbe' });
     try {
       await gw.send(cmd);
-      evidence.push(`DescribeAvailabilityZones Version=${EUCALYPTUS_34_API_VERSION}: accepted (3.4 or later)`);
-    } catch (err) {
-      if (isFatal(err)) throw err;
       caps.createImage = false;
       caps.bundleLinux = false;
       caps.bundleEbs = false;
-      evidence.push(`DescribeAvailabilityZones Version=${EUCALYPTUS_34_API_VERSION}: ${(err as Error).message} (before 3.4)`);
+      evidence.push(`DescribeAvailabilityZones with unknown parameter: accepted (Eucalyptus before 3.4)`);
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      evidence.push(`DescribeAvailabilityZones with unknown parameter: ${(err as Error).message} (3.4 or later)`);
     }
   }
   evidence.push(`dialect ${dialect} (signals eucalyptus ${euca}, aws ${aws})`);
