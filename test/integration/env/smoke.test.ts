@@ -70,7 +70,7 @@ describe('test environment', function () {
   it('runs the pinned helm: version and template of a small chart', async function () {
     const version = await env.helm(['version', '--short']);
     expect(version.code, version.stderr).to.equal(0);
-    expect(version.stdout).to.match(/^v3\.\d+\.\d+/);
+    expect(version.stdout).to.match(/^v3\.\d+/);
 
     const dir = mkdtempSync(join(tmpdir(), 'eio-chart-'));
     try {
