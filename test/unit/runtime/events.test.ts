@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { EventCache, eventKey } from '../../../src/runtime/events.ts';
+
+describe('event aggregation keying', () => {
+  const obj = { apiVersion: 'imaging.eucalyptus.dev/v1alpha1', kind: 'ImageCapture', metadata: { namespace: 'a', name: 'x', uid: 'u1' } };
+
+  it('keys by object uid, type, reason and message', () => {
+    const k = eventKey(obj, 'Warning', 'SnapshotFailed', 'snap-1 failed');
+    expect(eventKey({ ...obj, metadata: { ...obj.metadata, resourceVersion: '9' } }, 'Warning', 'SnapshotFailed', 'snap-1 failed')).to.equal(k);
+    expect(eventKey(obj, 'Normal', 'SnapshotFailed', 'snap-1 failed')).to.not.equal(k);
+    expect(eventKey(obj, 'Warning', 'Other', 'snap-1 failed')).to.not.equal(k);
+    expect(eventKey(obj, 'Warning', 'SnapshotFailed', 'snap-2 failed')).to.not.equal(k);
+    expect(eventKey({ ...obj, metadata: { ...obj.metadata, uid: 'u2' } }, 'Warning', 'SnapshotFailed', 'snap-1 failed')).to.not.equal(k);
+  });
+
+  it('falls back to kind/namespace/name without a uid and cannot be confused by separators', () => {
+    const a = { kind: 'ImageCapture', metadata: { namespace: 'a', name: 'x' } };
+    const b = { kind: 'InstanceBundle', metadata: { namespace: 'a', name: 'x' } };
+    expect(eventKey(a, 'Normal', 'R', 'm')).to.not.equal(eventKey(b, 'Normal', 'R', 'm'));
+    expect(eventKey(a, 'Normal', 'R', 'a b')).to.not.equal(eventKey(a, 'Normal', 'R a', 'b'));
+  });
+
+  it('aggregates within the window and starts a new event after it', () => {
+    const cache = new EventCache(10, 1000);
+    cache.store('k', { name: 'x.1', namespace: 'a', count: 1, firstSeen: 0 });
+    expect(cache.lookup('k', 999)?.name).to.equal('x.1');
+    expect(cache.lookup('k', 1000)).to.equal(undefined);
+    expect(cache.size).to.equal(0);
+  });
+
+  it('is bounded, dropping the least recently used entry', () => {
+    const cache = new EventCache(2, 60_000);
+    cache.store('a', { name: 'a', namespace: 'n', count: 1, firstSeen: 0 });
+    cache.store('b', { name: 'b', namespace: 'n', count: 1, firstSeen: 0 });
+    cache.lookup('a', 1);
+    cache.store('c', { name: 'c', namespace: 'n', count: 1, firstSeen: 0 });
+    expect(cache.size).to.equal(2);
+    expect(cache.lookup('b', 2)).to.equal(undefined);
+    expect(cache.lookup('a', 2)?.name).to.equal('a');
+    expect(cache.lookup('c', 2)?.name).to.equal('c');
+  });
+});
