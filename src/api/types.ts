@@ -1,18 +1,9 @@
 // TypeScript shapes of the three custom resources. The OpenAPI schemas in api/schema/ are the source of the
 // CRD YAML; these interfaces must describe the same fields.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  deletionTimestamp?: string;
-  creationTimestamp?: string;
-  finalizers?: string[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+/** Kubernetes object metadata (the client library's type, so our objects are KubernetesObjects). */
+export type ObjectMeta = V1ObjectMeta;
 
 export interface Condition {
   type: string;

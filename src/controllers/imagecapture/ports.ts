@@ -13,6 +13,7 @@ export interface Watcher<T> {
 }
 
 export interface CloudContext {
+  // (a KindCloud from controllers/shared/cloud-context.ts satisfies this)
   gw: CloudGateway;
   capabilities: Capabilities;
   /** Remember what the cloud showed it cannot do (3.3's CreateImage without an image id). */

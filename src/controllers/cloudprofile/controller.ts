@@ -1,0 +1,51 @@
+// Wires the CloudProfile reconciler: status writes, events, and waking every resource that uses the profile.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, KINDS } from '../../api/constants.ts';
+import type { CloudProfile } from '../../api/types.ts';
+import { applyOverrides } from '../../cloud/capabilities.ts';
+import type { CloudRegistry } from '../../cloud/registry.ts';
+import { Controller } from '../../runtime/controller.ts';
+import type { ManagerContext } from '../../runtime/manager.ts';
+import { patchStatus } from '../../runtime/status.ts';
+import type { CloudResolver } from '../shared/cloud-resolver.ts';
+import { CloudProfileReconciler } from './reconciler.ts';
+
+export interface CloudProfileControllerOptions {
+  clouds: CloudResolver;
+  registry: CloudRegistry;
+  /** Called when a profile's readiness changed, to wake the resources that use it. */
+  profileChanged(namespace: string, name: string): void;
+  recheckReadyMs?: number;
+  recheckNotReadyMs?: number;
+}
+
+export function cloudProfileController(ctx: ManagerContext, o: CloudProfileControllerOptions): Controller<CloudProfile> {
+  const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
+  const log = ctx.log.child({ controller: 'cloudprofile' });
+  const reconciler = new CloudProfileReconciler({
+    getProfile: (ns, name) => profiles.get(ns, name),
+    clouds: o.clouds,
+    gateway: (settings) => o.registry.get(settings),
+    capabilities: async (gw) => applyOverrides((await o.registry.detect(gw.id, true)).capabilities, gw.settings.capabilities),
+    patchStatus: async (obj, status) => {
+      await patchStatus(ctx.kubeConfig, { apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, namespace: obj.metadata.namespace, name: obj.metadata.name! }, status);
+    },
+    profileChanged: o.profileChanged,
+    events: {
+      normal: (obj, reason, message) => void ctx.recorder.normal(obj as KubernetesObject, reason, message),
+      warning: (obj, reason, message) => void ctx.recorder.warning(obj as KubernetesObject, reason, message),
+    },
+    log,
+    recheckReadyMs: o.recheckReadyMs ?? 10 * 60_000,
+    recheckNotReadyMs: o.recheckNotReadyMs ?? 15_000,
+  });
+  profiles.on('delete', (p) => o.registry.remove(`${p.metadata.namespace}/${p.metadata.name}`));
+  return new Controller<CloudProfile>({
+    name: 'cloudprofile',
+    primary: profiles,
+    updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation,
+    queue: { concurrency: 2 },
+    reconcile: (key) => reconciler.reconcile(key),
+    log,
+  });
+}

@@ -1,0 +1,86 @@
+// Wires the ImageCapture reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
+// status and finalizer writes, events, and poller wake-ups.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, FINALIZER, KINDS } from '../../api/constants.ts';
+import type { CloudProfile, ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
+import { Controller } from '../../runtime/controller.ts';
+import type { ManagerContext } from '../../runtime/manager.ts';
+import { ensureFinalizer, patchStatus, removeFinalizer } from '../../runtime/status.ts';
+import type { CloudContexts } from '../shared/cloud-context.ts';
+import type { CloudResolver } from '../shared/cloud-resolver.ts';
+import { FreshObjects } from '../shared/fresh-objects.ts';
+import { usesProfile } from '../shared/profile-refs.ts';
+import { ImageCaptureReconciler } from './reconciler.ts';
+
+export const IMAGE_CAPTURE = KINDS.ImageCapture.kind;
+const kindRef = { apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural };
+
+export interface ImageCaptureControllerOptions {
+  clouds: CloudResolver;
+  contexts: CloudContexts;
+  defaultProfile?: { namespace: string; name: string };
+  concurrency: number;
+  rebootSettleMs: number;
+  verifyAvailableEveryMs: number;
+  waitingRequeueMs?: number;
+}
+
+export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureControllerOptions): Controller<ImageCapture> {
+  const captures = ctx.informer<ImageCapture>({ apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural, kind: IMAGE_CAPTURE });
+  const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
+  const fresh = new FreshObjects<ImageCapture>();
+  const log = ctx.log.child({ controller: 'imagecapture' });
+  const keyOf = (o2: KubernetesObject) => `${o2.metadata?.namespace}/${o2.metadata?.name}`;
+
+  const reconciler = new ImageCaptureReconciler({
+    getCapture: (ns, name) => fresh.pick(`${ns}/${name}`, captures.get(ns, name)),
+    clouds: o.clouds,
+    cloudContext: (settings) => o.contexts.forKind(IMAGE_CAPTURE, settings),
+    forget: (key) => {
+      o.contexts.forget(IMAGE_CAPTURE, key);
+      if (!captures.getByKey(key)) fresh.forget(key);
+    },
+    writer: {
+      patchStatus: async (obj, status: ImageCaptureStatus) => {
+        fresh.record(keyOf(obj), await patchStatus<ImageCapture>(ctx.kubeConfig, refOf(obj), status));
+      },
+      ensureFinalizer: async (obj) => {
+        const updated = await ensureFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
+        fresh.record(keyOf(obj), updated);
+        return updated;
+      },
+      removeFinalizer: async (obj) => {
+        await removeFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
+        fresh.forget(keyOf(obj));
+      },
+    },
+    events: {
+      normal: (obj, reason, message) => void ctx.recorder.normal(obj as KubernetesObject, reason, message),
+      warning: (obj, reason, message) => void ctx.recorder.warning(obj as KubernetesObject, reason, message),
+    },
+    log,
+    rebootSettleMs: o.rebootSettleMs,
+    verifyAvailableEveryMs: o.verifyAvailableEveryMs,
+    waitingRequeueMs: o.waitingRequeueMs ?? 60_000,
+  });
+
+  return new Controller<ImageCapture>({
+    name: 'imagecapture',
+    primary: captures,
+    secondaries: [{
+      cache: profiles as never,
+      map: (p) => captures.list().filter((c) => usesProfile(c, p, o.defaultProfile)).map(keyOf),
+    }],
+    // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
+    updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation
+      || !!a.metadata.deletionTimestamp !== !!b.metadata.deletionTimestamp
+      || (a.metadata.finalizers ?? []).length !== (b.metadata.finalizers ?? []).length,
+    queue: { concurrency: o.concurrency },
+    reconcile: (key) => reconciler.reconcile(key),
+    log,
+  });
+}
+
+function refOf(obj: ImageCapture) {
+  return { ...kindRef, namespace: obj.metadata.namespace, name: obj.metadata.name! };
+}

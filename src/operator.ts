@@ -1,0 +1,106 @@
+// Assembles the operator: caches, controllers, the shared cloud registry with its batched pollers, leader
+// election, and the health/metrics server. main.ts only parses flags and handles signals.
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { API_VERSION, KINDS } from './api/constants.ts';
+import type { ImageCapture, InstanceBundle } from './api/types.ts';
+import { CloudRegistry } from './cloud/registry.ts';
+import type { OperatorConfig } from './config.ts';
+import { cloudProfileController } from './controllers/cloudprofile/controller.ts';
+import { IMAGE_CAPTURE, imageCaptureController } from './controllers/imagecapture/controller.ts';
+import { INSTANCE_BUNDLE, instanceBundleController } from './controllers/instancebundle/controller.ts';
+import { CloudContexts, routeKey } from './controllers/shared/cloud-context.ts';
+import { CloudResolver } from './controllers/shared/cloud-resolver.ts';
+import { usesProfile } from './controllers/shared/profile-refs.ts';
+import type { Controller } from './runtime/controller.ts';
+import { startHealthServer, type HealthServer } from './runtime/health.ts';
+import { Manager } from './runtime/manager.ts';
+import { cloudCallsTotal } from './runtime/metrics.ts';
+
+export interface RunningOperator {
+  manager: Manager;
+  health: HealthServer;
+  stop(): Promise<void>;
+}
+
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<RunningOperator> {
+  const kubeConfig = loadKubeConfig(cfg.kubeconfig);
+  // A sharded install also watches its own namespace: the default cloud's CloudProfile lives there.
+  const namespaces = cfg.watchNamespaces.length ? [...new Set([...cfg.watchNamespaces, cfg.namespace])] : [];
+  const manager = new Manager({
+    kubeConfig,
+    namespaces,
+    log,
+    leaderElection: cfg.leaderElection ? { namespace: cfg.namespace, name: cfg.leaseName, identity: cfg.identity } : undefined,
+  });
+  const defaultProfile = cfg.defaultCloud ? { namespace: cfg.namespace, name: cfg.defaultCloud } : undefined;
+  const profiles = manager.informer<never>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
+
+  const wakers = new Map<string, (key: string) => void>();
+  const registry = new CloudRegistry({
+    gateway: { onCall: (action, outcome) => cloudCallsTotal.inc({ cloud: 'all', action, outcome }) },
+    pollers: {
+      minIntervalMs: cfg.pollMinMs,
+      maxIntervalMs: cfg.pollMaxMs,
+      onChange: (pollerKey) => {
+        const { kind, key } = routeKey(pollerKey);
+        wakers.get(kind)?.(key);
+      },
+    },
+  });
+  const clouds = new CloudResolver({
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    getProfile: (ns, name) => profiles.get(ns, name) as never,
+    defaultProfile,
+  });
+  const contexts = new CloudContexts(registry);
+
+  let captures!: Controller<ImageCapture>;
+  let bundles!: Controller<InstanceBundle>;
+  manager.addController((ctx) => asAny(captures = imageCaptureController(ctx, {
+    clouds, contexts, defaultProfile, concurrency: cfg.concurrency, rebootSettleMs: cfg.rebootSettleMs, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
+  })));
+  manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency })));
+  wakers.set(IMAGE_CAPTURE, (key) => captures.enqueue(key));
+  wakers.set(INSTANCE_BUNDLE, (key) => bundles.enqueue(key));
+
+  manager.addController((ctx) => asAny(cloudProfileController(ctx, {
+    clouds,
+    registry,
+    profileChanged: (namespace, name) => {
+      const profile = { metadata: { namespace, name } };
+      for (const c of captures.primary.list()) {
+        if (usesProfile(c, profile, defaultProfile)) captures.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
+      }
+      for (const b of bundles.primary.list()) {
+        if (usesProfile(b, profile, defaultProfile)) bundles.enqueue(`${b.metadata.namespace}/${b.metadata.name}`);
+      }
+    },
+  })));
+
+  const health = await startHealthServer({ port: cfg.healthPort, host: cfg.healthHost, readiness: () => manager.ready });
+  await manager.start();
+  log.info({ namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
+  return {
+    manager,
+    health,
+    async stop() {
+      await manager.stop();
+      registry.close();
+      await health.close();
+    },
+  };
+}
+
+/** The manager keeps controllers of every kind in one list. */
+function asAny<T>(c: Controller<T & KubernetesObject>): Controller<never> {
+  return c as unknown as Controller<never>;
+}
