@@ -75,15 +75,18 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
   if (zones.some((z) => /eucalyptus/i.test(z.RegionName ?? ''))) euca++;
   evidence.push(`DescribeAvailabilityZones: ${zones.map((z) => z.ZoneName).join(',') || 'none'}`);
 
-  // Probe 2: DescribeImages filtered to Eucalyptus ids (read-only). Only Eucalyptus names images `emi-`.
+  // Probe 2: DescribeImages for a Eucalyptus-style id (read-only). EC2 refuses an id that is not `ami-` hex
+  // as `InvalidAMIID.Malformed`; Eucalyptus looks it up (found, or `InvalidAMIID.NotFound`).
   try {
-    const imgs = await gw.send(new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: ['emi-*'] }] }));
-    const emis = (imgs.Images ?? []).filter((i) => i.ImageId?.startsWith('emi-')).length;
-    if (emis > 0) euca += 2;
-    evidence.push(`DescribeImages image-id=emi-*: ${emis} image(s)`);
+    const imgs = await gw.send(new DescribeImagesCommand({ ImageIds: ['emi-00000000'] }));
+    euca += 2;
+    evidence.push(`DescribeImages emi-00000000: ${(imgs.Images ?? []).length} image(s)`);
   } catch (err) {
     if (isFatal(err)) throw err;
-    evidence.push(`DescribeImages image-id=emi-*: ${(err as Error).message}`);
+    const code = err instanceof CloudError ? err.code : 'Unknown';
+    if (/Malformed/.test(code)) aws += 2;
+    else if (/NotFound/.test(code)) euca += 2;
+    evidence.push(`DescribeImages emi-00000000: ${code}`);
   }
 
   // Probe 3: ImportVolume without Image and Volume: refused before anything is created. Eucalyptus 3.4
