@@ -1,0 +1,89 @@
+{{/* Chart name, truncated to a DNS label. */}}
+{{- define "eio.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: <release>-<chart> unless the release name already holds the chart name, or fullnameOverride. */}}
+{{- define "eio.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of cluster-scoped objects: qualified by the namespace so installs in several namespaces never collide. */}}
+{{- define "eio.clusterName" -}}
+{{- printf "%s-%s" (include "eio.fullname" .) .Release.Namespace | trunc 253 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "eio.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "eio.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "eio.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "eio.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "eio.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "eio.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: eucalyptus-image-operator
+{{- end }}
+
+{{/* Leader election: explicit, or on whenever more than one replica runs. */}}
+{{- define "eio.leaderElect" -}}
+{{- if eq .Values.leaderElection.mode "enabled" }}true
+{{- else if eq .Values.leaderElection.mode "disabled" }}false
+{{- else }}{{ gt (int .Values.replicaCount) 1 }}
+{{- end }}
+{{- end }}
+
+{{/* Namespaces that get a Role when watchNamespaces is set: the listed ones plus the release namespace. */}}
+{{- define "eio.roleNamespaces" -}}
+{{- $all := append (.Values.watchNamespaces | default list) .Release.Namespace }}
+{{- join "," (uniq $all) }}
+{{- end }}
+
+{{- define "eio.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The operator's permissions on its own kinds and on what it reads or writes for them: the single source for both
+the ClusterRole (all namespaces) and the per-namespace Roles (watchNamespaces).
+*/}}
+{{- define "eio.rules" -}}
+- apiGroups: ["imaging.eucalyptus.dev"]
+  resources: ["imagecaptures", "instancebundles", "cloudprofiles"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["imaging.eucalyptus.dev"]
+  resources: ["imagecaptures/status", "instancebundles/status", "cloudprofiles/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["imaging.eucalyptus.dev"]
+  resources: ["imagecaptures/finalizers", "instancebundles/finalizers", "cloudprofiles/finalizers"]
+  verbs: ["update"]
+- apiGroups: ["", "events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+# Credentials Secrets are read one by one when a CloudProfile names them: no list or watch.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+{{- end }}
