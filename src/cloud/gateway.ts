@@ -8,6 +8,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, Command, MetadataBearer } from '@smithy/types';
 import type { Capabilities } from './capabilities.ts';
+import { cloudCallsTotal } from '../runtime/metrics.ts';
 import { classify, type CloudError } from './errors.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { fingerprint, type CloudSettings } from './settings.ts';
@@ -15,7 +16,7 @@ import { fingerprint, type CloudSettings } from './settings.ts';
 export type CallOutcome = 'success' | CloudError['kind'];
 
 export interface GatewayOptions {
-  /** Called once per cloud call (metrics): action is the API operation, e.g. `DescribeSnapshots`. */
+  /** Called once per cloud call besides the eio_cloud_calls_total counter: action is e.g. `DescribeSnapshots`. */
   onCall?: (action: string, outcome: CallOutcome, ms: number) => void;
   /** How long a throttling answer stops all calls to this cloud (default 1000 ms). */
   throttlePauseMs?: number;
@@ -115,14 +116,19 @@ export class CloudGateway {
     try {
       const client = service === 's3' ? this.s3 : this.ec2;
       const out = await (client.send as (c: unknown) => Promise<O>).call(client, command);
-      this.options.onCall?.(action, 'success', performance.now() - started);
+      this.count(action, 'success', started);
       return out;
     } catch (err) {
       const classified = classify(err, action);
-      this.options.onCall?.(action, classified.kind, performance.now() - started);
+      this.count(action, classified.kind, started);
       if (classified.kind === 'throttled') this.limiter.pause(this.options.throttlePauseMs ?? 1_000);
       throw classified;
     }
+  }
+
+  private count(action: string, outcome: CallOutcome, started: number): void {
+    cloudCallsTotal.inc({ cloud: this.id, action, outcome });
+    this.options.onCall?.(action, outcome, performance.now() - started);
   }
 
   /** Releases sockets and rejects calls still waiting for the rate limit. */

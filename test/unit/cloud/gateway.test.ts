@@ -7,6 +7,7 @@ import { DescribeAvailabilityZonesCommand, DescribeSnapshotsCommand } from '@aws
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CloudGateway } from '../../../src/cloud/gateway.ts';
 import { CloudError } from '../../../src/cloud/errors.ts';
+import { cloudCallsTotal } from '../../../src/runtime/metrics.ts';
 
 interface Seen { method?: string; url?: string; body: string; headers: IncomingHttpHeaders }
 
@@ -81,6 +82,9 @@ describe('cloud/gateway on the wire', () => {
     expect((err as CloudError).code).to.equal('InvalidParameterValue');
     expect((err as CloudError).httpStatus).to.equal(400);
     expect(calls).to.deep.equal(['DescribeSnapshots:terminal']);
+    const metric = (await cloudCallsTotal.get()).values
+      .find((v) => v.labels.cloud === 'ns/cloud' && v.labels.action === 'DescribeSnapshots' && v.labels.outcome === 'terminal');
+    expect(metric?.value).to.be.at.least(1);
     expect(seen).to.have.length(1); // maxAttempts 1
   });
 
