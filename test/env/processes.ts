@@ -2,7 +2,7 @@
 // SIGTERM, uncaught errors) leaves nothing behind. Each child carries EIO_TEST_RUN=<run id> in its environment,
 // which lets scripts/check-no-strays.sh find any survivor after the run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,16 +27,46 @@ export interface TrackedProcess {
   logTail(lines?: number): string;
 }
 
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
 const live = new Set<TrackedProcess>();
 const tempDirs = new Set<string>();
 let handlersInstalled = false;
 
+const OWNER_FILE = '.eio-owner-pid';
+let swept = false;
+
 /** Makes a temp folder that teardown removes. */
 export function makeTempDir(prefix: string): string {
   installTeardownHandlers();
+  if (!swept) sweepOrphanedTempDirs();
   const dir = mkdtempSync(join(tmpdir(), `eio-${prefix}-`));
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
   tempDirs.add(dir);
   return dir;
+}
+
+// A test process killed with SIGKILL runs no cleanup; its folders are removed by the next run once their
+// owner is gone.
+function sweepOrphanedTempDirs(): void {
+  swept = true;
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('eio-')) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+      if (owner > 0 && !isAlive(owner)) rmSync(dir, { recursive: true, force: true });
+    } catch { /* not ours, or already gone */ }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function removeTempDir(dir: string): void {
@@ -58,8 +88,11 @@ export function spawnTracked(name: string, command: string, args: string[], opts
   installTeardownHandlers();
   const fd = openSync(opts.logPath, 'a');
   let child: ChildProcess;
+  // setpriv (util-linux) execs the server with a parent-death signal, so even a SIGKILLed test process, which
+  // runs no handler, takes its servers with it.
+  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
   try {
-    child = spawn(command, args, {
+    child = spawn(cmd, argv, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env, EIO_TEST_RUN: runId() },
       stdio: ['ignore', fd, fd],
