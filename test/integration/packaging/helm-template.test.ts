@@ -1,0 +1,157 @@
+// The chart rendered offline: lint, the objects and settings each values fixture produces, and the values
+// schema refusing bad values with a message that names the offending value.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+import { chartDir, envOf, findObject, fixturesDir, helmOffline, operatorContainer, renderChart, repoRoot, type K8sObject } from './chart.ts';
+
+const NS = 'eio-system';
+const fixture = (name: string) => ['--values', join(fixturesDir, name)];
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+describe('Helm chart (rendered offline)', function () {
+  it('passes helm lint with default and with every option set', async function () {
+    for (const args of [[], fixture('ha.yaml'), fixture('watch-namespaces.yaml')]) {
+      const r = await helmOffline(['lint', chartDir, '--strict', ...args]);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+    }
+  });
+
+  it('takes its version and appVersion from package.json', function () {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { apiVersion: string; version: string; appVersion: string };
+    expect(chart).to.include({ apiVersion: 'v2', version: pkg.version, appVersion: pkg.version });
+  });
+
+  describe('default values', function () {
+    let objects: K8sObject[];
+    before(async function () {
+      objects = await renderChart('eio', NS, fixture('default.yaml'));
+    });
+
+    it('runs node dist/main.js as a locked-down non-root container with probes on the health port', function () {
+      const deploy = findObject(objects, 'Deployment', 'eio-eucalyptus-image-operator', NS) as unknown as {
+        spec: { replicas: number; template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown> } } };
+      };
+      expect(deploy.spec.replicas).to.equal(1);
+      const pod = deploy.spec.template.spec;
+      expect(pod.serviceAccountName).to.equal('eio-eucalyptus-image-operator');
+      expect(pod.securityContext).to.deep.include({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      const c = operatorContainer(objects) as Record<string, unknown>;
+      // The image's ENTRYPOINT is node dist/main.js: the chart must not override it.
+      expect(c).to.not.have.property('command');
+      expect(c.securityContext).to.deep.equal({
+        allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(c.livenessProbe).to.deep.include({ httpGet: { path: '/healthz', port: 'metrics' } });
+      expect(c.readinessProbe).to.deep.include({ httpGet: { path: '/readyz', port: 'metrics' } });
+      expect(c.ports).to.deep.equal([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+      expect(c.resources).to.have.nested.property('requests.memory');
+    });
+
+    it('sets the operator environment, with the namespace from the downward API and no leader election', function () {
+      const c = operatorContainer(objects);
+      const ns = c.env?.find((e) => e.name === 'EIO_NAMESPACE');
+      expect(ns?.valueFrom).to.deep.equal({ fieldRef: { fieldPath: 'metadata.namespace' } });
+      expect(envOf(c)).to.include({
+        EIO_WATCH_NAMESPACES: '', EIO_LEADER_ELECT: 'false', EIO_HEALTH_PORT: '8080', EIO_LOG_LEVEL: 'info', EIO_CONCURRENCY: '16',
+      });
+      expect(envOf(c)).to.not.have.property('EIO_DEFAULT_CLOUD');
+    });
+
+    it('grants exactly the operator\'s permissions cluster-wide, and Leases only in its namespace', function () {
+      const role = findObject(objects, 'ClusterRole') as unknown as { metadata: { name: string }; rules: Rule[] };
+      expect(role.metadata.name).to.equal(`eio-eucalyptus-image-operator-${NS}`);
+      expect(role.rules).to.deep.equal([
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures', 'instancebundles', 'cloudprofiles'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures/status', 'instancebundles/status', 'cloudprofiles/status'], verbs: ['get', 'patch', 'update'] },
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures/finalizers', 'instancebundles/finalizers', 'cloudprofiles/finalizers'], verbs: ['update'] },
+        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      ]);
+      const binding = findObject(objects, 'ClusterRoleBinding') as unknown as { subjects: unknown[]; roleRef: { name: string } };
+      expect(binding.roleRef.name).to.equal(role.metadata.name);
+      expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'eio-eucalyptus-image-operator', namespace: NS }]);
+      const lease = findObject(objects, 'Role', 'eio-eucalyptus-image-operator-leader-election', NS) as unknown as { rules: Rule[] };
+      expect(lease.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+      expect(objects.filter((o) => o.kind === 'Role')).to.have.length(1);
+    });
+
+    it('renders a metrics Service and a Grafana dashboard over the operator\'s metrics, but no PDB, ServiceMonitor or CloudProfile', function () {
+      const svc = findObject(objects, 'Service', 'eio-eucalyptus-image-operator-metrics', NS) as unknown as { spec: { ports: unknown[] } };
+      expect(svc.spec.ports).to.deep.equal([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
+      const cm = findObject(objects, 'ConfigMap', 'eio-eucalyptus-image-operator-dashboard', NS) as unknown as { data: Record<string, string> };
+      expect(cm.metadata.labels).to.include({ grafana_dashboard: '1' });
+      const dashboard = JSON.parse(cm.data['eucalyptus-image-operator.json'] ?? '{}') as { panels: Array<{ targets: Array<{ expr: string }> }> };
+      const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+      for (const metric of ['eio_reconcile_duration_seconds', 'eio_reconcile_total', 'eio_workqueue_depth', 'eio_cloud_calls_total',
+        'eio_resources', 'eio_informer_relists_total', 'eio_leader']) {
+        expect(exprs).to.contain(metric);
+      }
+      expect(objects.map((o) => o.kind)).to.not.include.members(['PodDisruptionBudget', 'ServiceMonitor', 'CloudProfile']);
+    });
+  });
+
+  describe('watchNamespaces set', function () {
+    let objects: K8sObject[];
+    before(async function () {
+      objects = await renderChart('eio', NS, fixture('watch-namespaces.yaml'));
+    });
+
+    it('grants Roles in each watched namespace and the release namespace instead of a ClusterRole', function () {
+      expect(objects.map((o) => o.kind)).to.not.include.members(['ClusterRole', 'ClusterRoleBinding']);
+      const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name === 'eio-eucalyptus-image-operator');
+      expect(roles.map((r) => r.metadata.namespace).sort()).to.deep.equal([NS, 'team-a', 'team-b']);
+      const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'eio-eucalyptus-image-operator');
+      expect(bindings.map((r) => r.metadata.namespace).sort()).to.deep.equal([NS, 'team-a', 'team-b']);
+      expect(envOf(operatorContainer(objects)).EIO_WATCH_NAMESPACES).to.equal('team-a,team-b');
+    });
+  });
+
+  describe('two replicas with a default cloud and a ServiceMonitor', function () {
+    let objects: K8sObject[];
+    before(async function () {
+      objects = await renderChart('eio', NS, fixture('ha.yaml'));
+    });
+
+    it('turns on leader election and adds a PodDisruptionBudget', function () {
+      expect(envOf(operatorContainer(objects))).to.include({ EIO_LEADER_ELECT: 'true', EIO_LEASE_NAME: 'eio-eucalyptus-image-operator' });
+      const pdb = findObject(objects, 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number; selector: unknown } };
+      expect(pdb.spec.minAvailable).to.equal(1);
+      expect(pdb.spec.selector).to.deep.equal({ matchLabels: { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio' } });
+    });
+
+    it('renders the default CloudProfile as a plain resource with a sync wave and points the operator at it', function () {
+      const cp = findObject(objects, 'CloudProfile', 'euca34', NS) as unknown as K8sObject & { spec: unknown };
+      expect(cp.metadata.annotations).to.deep.equal({ 'argocd.argoproj.io/sync-wave': '1' });
+      expect(cp.spec).to.deep.equal({
+        ec2Endpoint: 'https://ec2.cloud.example.internal:8773/services/compute',
+        s3Endpoint: 'https://s3.cloud.example.internal:8773/services/objectstorage',
+        region: 'eucalyptus',
+        credentialsSecretRef: { name: 'euca34-credentials' },
+        apiVersion: '2013-08-15',
+        rateLimit: { qps: 5, burst: 10 },
+      });
+      expect(envOf(operatorContainer(objects)).EIO_DEFAULT_CLOUD).to.equal('euca34');
+    });
+
+    it('renders a ServiceMonitor scraping /metrics on the metrics port', function () {
+      const sm = findObject(objects, 'ServiceMonitor') as unknown as { spec: { endpoints: unknown[] } };
+      expect(sm.spec.endpoints).to.deep.equal([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    });
+  });
+
+  describe('values schema', function () {
+    const cases = parse(readFileSync(join(fixturesDir, 'bad-values.yaml'), 'utf8')) as Array<{ set: string[]; message: string }>;
+    for (const c of cases) {
+      it(`refuses ${c.set.join(' ')} naming the bad value`, async function () {
+        const err = await renderChart('eio', NS, c.set.flatMap((s) => ['--set', s])).then(() => undefined, (e: Error) => e);
+        expect(err, 'helm template should fail').to.be.instanceOf(Error);
+        expect(err!.message).to.contain("values don't meet the specifications of the schema");
+        expect(err!.message).to.contain(c.message);
+      });
+    }
+  });
+});
