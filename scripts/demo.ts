@@ -1,0 +1,135 @@
+// The demo: a real kube-apiserver, two simulated clouds (Eucalyptus 3.4, and 4.0 for the ViaBundle flow), the
+// CRDs, the operator as its own process, and the samples. Shows live progress per resource until every one is
+// Ready or Stalled, prints the images the clouds registered, then tears everything down (KEEP=1 keeps it up).
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { GROUP, VERSION } from '../src/api/constants.ts';
+import { startEucasim, type Eucasim } from '../sim/server.ts';
+import { startControlPlane } from '../test/env/control-plane.ts';
+import { runCommand } from '../test/env/run-command.ts';
+
+const root = join(import.meta.dirname, '..');
+const keep = process.env.KEEP === '1';
+const deadlineMs = Number(process.env.DEMO_TIMEOUT_MS ?? 180_000);
+const NS = 'demo';
+
+type Cond = { type: string; status: string; reason?: string; message?: string };
+type Obj = { kind: string; metadata: { name: string }; spec?: { cloudRef?: { name: string } }; status?: { phase?: string; progress?: number; imageId?: string; conditions?: Cond[]; strategy?: string } };
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  say('==> starting a Kubernetes control plane (etcd + kube-apiserver)');
+  const plane = await startControlPlane();
+  const sims: Eucasim[] = [];
+  let operator: ReturnType<typeof spawn> | undefined;
+  const cleanup = async () => {
+    if (operator && operator.exitCode === null) operator.kill('SIGTERM');
+    await Promise.allSettled(sims.map((s) => s.close()));
+    await plane.stop();
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const kubectl = async (args: string[], input?: string) => {
+      const r = await runCommand(join(plane.binDir, 'kubectl'), ['--kubeconfig', plane.kubeconfigPath, ...args], { input });
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    say('==> starting eucasim clouds: Eucalyptus 3.4 (demo) and Eucalyptus 4.0 (euca40)');
+    const fixtures = join(root, 'sim/fixtures/demo.yaml');
+    const euca34 = await startEucasim({ port: 0, profile: 'eucalyptus-3.4', fixtures, latency: 'realistic' });
+    const euca40 = await startEucasim({ port: 0, profile: 'eucalyptus-4.0', fixtures, latency: 'realistic' });
+    sims.push(euca34, euca40);
+    say(`    demo   ${euca34.url}  (profile eucalyptus-3.4)`);
+    say(`    euca40 ${euca40.url}  (profile eucalyptus-4.0)`);
+
+    say('==> installing the CRDs');
+    await kubectl(['apply', '--server-side', '-f', join(root, 'crds')]);
+    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(root, 'crds')]);
+    await kubectl(['create', 'namespace', NS]);
+
+    say('==> starting the operator');
+    operator = spawn(process.execPath, [join(root, 'src/main.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath, EIO_NAMESPACE: NS, EIO_HEALTH_PORT: '0', EIO_HEALTH_HOST: '127.0.0.1', EIO_REBOOT_SETTLE: '3s', EIO_LOG_LEVEL: 'warn' },
+    });
+
+    say('==> applying samples/');
+    const endpoints: Record<string, Eucasim> = { demo: euca34, euca40 };
+    const docs = readdirSync(join(root, 'samples')).filter((f) => f.endsWith('.yaml')).sort((a, b) => Number(b.startsWith('cloudprofile')) - Number(a.startsWith('cloudprofile')))
+      .flatMap((f) => parseAllDocuments(readFileSync(join(root, 'samples', f), 'utf8')).map((d) => d.toJSON() as Obj & { spec: Record<string, unknown> }))
+      .filter(Boolean);
+    for (const d of docs) {
+      if (d.kind === 'CloudProfile') {
+        const sim = endpoints[d.metadata.name] ?? euca34;
+        Object.assign(d.spec, { ec2Endpoint: sim.url, s3Endpoint: sim.s3Url });
+      }
+    }
+    await kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
+    const watched = docs.filter((d) => d.kind === 'ImageCapture' || d.kind === 'InstanceBundle');
+
+    say('==> progress (Ctrl-C to stop)');
+    const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
+    const plural = (k: string) => (k === 'ImageCapture' ? 'imagecaptures' : 'instancebundles');
+    let last = '';
+    let final: Obj[] = [];
+    while (Date.now() - started < deadlineMs) {
+      final = await Promise.all(watched.map(async (d) => (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: plural(d.kind), name: d.metadata.name })) as Obj));
+      const table = final.map(row).join('\n');
+      if (table !== last) {
+        say(`--- ${((Date.now() - started) / 1000).toFixed(1)}s\n${table}`);
+        last = table;
+      }
+      if (final.every((o) => isTrue(o, 'Ready') || isTrue(o, 'Stalled'))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const ready = final.filter((o) => isTrue(o, 'Ready')).length;
+    say(`\n==> ${ready}/${final.length} resources Ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    for (const o of final.filter((x) => isTrue(x, 'Stalled'))) {
+      const c = o.status!.conditions!.find((x) => x.type === 'Stalled')!;
+      say(`    ${o.kind}/${o.metadata.name} is Stalled (${c.reason}): ${c.message}`);
+    }
+    say('\n==> images registered, as the clouds see them');
+    for (const [name, sim] of Object.entries(endpoints)) {
+      for (const image of sim.state.images.values()) {
+        if (image.state === 'deregistered') continue;
+        const snaps = image.blockDeviceMappings.filter((b) => b.snapshotId).map((b) => `${b.deviceName}=${b.snapshotId}`).join(' ');
+        say(`    [${name}] ${image.id} ${image.state.padEnd(9)} ${image.name}  ${image.imageLocation ?? snaps}`);
+      }
+      const counts = sim.log.byAction();
+      say(`    [${name}] EC2/S3 calls: ${Object.entries(counts).map(([a, n]) => `${a}=${n}`).join(' ')}`);
+    }
+    if (keep) {
+      say(`\nThe demo stays up. In another terminal:\n  export KUBECONFIG=${plane.kubeconfigPath}\n  ${join(plane.binDir, 'kubectl')} get icap,ibun,cprof -n ${NS} -w\nPress Ctrl-C to stop.`);
+      await new Promise(() => undefined);
+    }
+    const expectedStalled = final.filter((o) => isTrue(o, 'Stalled') && o.metadata.name.includes('refused')).length;
+    process.exitCode = ready + expectedStalled === final.length ? 0 : 1;
+  } finally {
+    if (!keep) await cleanup();
+  }
+}
+
+function isTrue(o: Obj, type: string): boolean {
+  return o.status?.conditions?.find((c) => c.type === type)?.status === 'True';
+}
+
+function row(o: Obj): string {
+  const st = o.status ?? {};
+  const rec = st.conditions?.find((c) => c.type === 'Reconciling' && c.status === 'True');
+  const stalled = st.conditions?.find((c) => c.type === 'Stalled' && c.status === 'True');
+  const step = stalled ? `Stalled: ${stalled.reason}` : rec ? `${rec.reason}: ${rec.message}` : isTrue(o, 'Ready') ? 'Ready' : '';
+  return `  ${`${o.kind}/${o.metadata.name}`.padEnd(42)} ${(st.phase ?? '-').padEnd(12)} ${String(st.progress ?? 0).padStart(3)}%  ${(st.imageId ?? '').padEnd(13)} ${step}`;
+}
+
+main().catch((err) => {
+  console.error(`demo failed: ${err instanceof Error ? err.stack : err}`);
+  process.exit(1);
+});
