@@ -10,8 +10,19 @@ export type Sim = Awaited<ReturnType<typeof startEucasim>>;
 export const ACCESS_KEY = 'AKIDEMOEUCALYPTUS000';
 export const SECRET_KEY = 'demo-secret-key-please-change';
 
+/** The cloud layer's own seed: one account and the instance kinds its tests need. */
+export const FIXTURE = {
+  zones: ['zone-a'],
+  accounts: [{ accountId: '000000000001', name: 'demo', accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+  instances: [
+    { rootDeviceType: 'ebs' as const, platform: 'linux' as const, volumes: [{ device: '/dev/sdf', size: 5 }] },
+    { rootDeviceType: 'instance-store' as const, platform: 'linux' as const },
+    { rootDeviceType: 'instance-store' as const, platform: 'windows' as const },
+  ],
+};
+
 export async function startSim(profile: SimProfile): Promise<Sim> {
-  return startEucasim({ port: 0, profile, fixtures: 'sim/fixtures/test.yaml', latency: 'zero' });
+  return startEucasim({ host: '127.0.0.1', port: 0, profile, fixtures: FIXTURE, latency: 'zero' });
 }
 
 export function settingsFor(sim: Sim, overrides: Partial<CloudSettings> = {}): CloudSettings {
