@@ -1,21 +1,81 @@
-// InstanceBundle controller (being built): registered so the operator wiring is complete.
-import type { InstanceBundle } from '../../api/types.ts';
-import { API_VERSION, KINDS } from '../../api/constants.ts';
+// Wires the InstanceBundle reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
+// status and finalizer writes, events, and poller wake-ups.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, FINALIZER, KINDS } from '../../api/constants.ts';
+import type { CloudProfile, InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { ManagerContext } from '../../runtime/manager.ts';
+import { ensureFinalizer, patchStatus, removeFinalizer } from '../../runtime/status.ts';
 import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
+import { FreshObjects } from '../shared/fresh-objects.ts';
+import { usesProfile } from '../shared/profile-refs.ts';
+import { InstanceBundleReconciler } from './reconciler.ts';
 
 export const INSTANCE_BUNDLE = KINDS.InstanceBundle.kind;
+const kindRef = { apiVersion: API_VERSION, plural: KINDS.InstanceBundle.plural };
 
 export interface InstanceBundleControllerOptions {
   clouds: CloudResolver;
   contexts: CloudContexts;
   defaultProfile?: { namespace: string; name: string };
   concurrency: number;
+  waitingRequeueMs?: number;
+  cancelPollMs?: number;
 }
 
 export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleControllerOptions): Controller<InstanceBundle> {
   const bundles = ctx.informer<InstanceBundle>({ apiVersion: API_VERSION, plural: KINDS.InstanceBundle.plural, kind: INSTANCE_BUNDLE });
-  return new Controller<InstanceBundle>({ name: 'instancebundle', primary: bundles, queue: { concurrency: o.concurrency }, reconcile: async () => ({}) });
+  const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
+  const fresh = new FreshObjects<InstanceBundle>();
+  const log = ctx.log.child({ controller: 'instancebundle' });
+  const keyOf = (x: KubernetesObject) => `${x.metadata?.namespace}/${x.metadata?.name}`;
+  const refOf = (x: InstanceBundle) => ({ ...kindRef, namespace: x.metadata.namespace, name: x.metadata.name! });
+
+  const reconciler = new InstanceBundleReconciler({
+    getBundle: (ns, name) => fresh.pick(`${ns}/${name}`, bundles.get(ns, name)),
+    clouds: o.clouds,
+    cloudContext: (settings) => o.contexts.forKind(INSTANCE_BUNDLE, settings),
+    forget: (key) => {
+      o.contexts.forget(INSTANCE_BUNDLE, key);
+      if (!bundles.getByKey(key)) fresh.forget(key);
+    },
+    writer: {
+      patchStatus: async (obj, status: InstanceBundleStatus) => {
+        fresh.record(keyOf(obj), await patchStatus<InstanceBundle>(ctx.kubeConfig, refOf(obj), status));
+      },
+      ensureFinalizer: async (obj) => {
+        const updated = await ensureFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
+        fresh.record(keyOf(obj), updated);
+        return updated;
+      },
+      removeFinalizer: async (obj) => {
+        await removeFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
+        fresh.forget(keyOf(obj));
+      },
+    },
+    events: {
+      normal: (obj, reason, message) => void ctx.recorder.normal(obj as KubernetesObject, reason, message),
+      warning: (obj, reason, message) => void ctx.recorder.warning(obj as KubernetesObject, reason, message),
+    },
+    log,
+    waitingRequeueMs: o.waitingRequeueMs ?? 60_000,
+    cancelPollMs: o.cancelPollMs ?? 1_000,
+  });
+
+  return new Controller<InstanceBundle>({
+    name: 'instancebundle',
+    primary: bundles,
+    secondaries: [{
+      cache: profiles as never,
+      map: (p) => bundles.list().filter((b) => usesProfile(b, p, o.defaultProfile)).map(keyOf),
+    }],
+    // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
+    updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation
+      || !!a.metadata.deletionTimestamp !== !!b.metadata.deletionTimestamp
+      || (a.metadata.finalizers ?? []).length !== (b.metadata.finalizers ?? []).length,
+    queue: { concurrency: o.concurrency },
+    reconcile: (key) => reconciler.reconcile(key),
+    log,
+  });
 }

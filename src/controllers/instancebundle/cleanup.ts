@@ -1,0 +1,71 @@
+// What deleting (or giving up on) an InstanceBundle does in the cloud: a running bundle task is cancelled and
+// waited for, then the deletion policy decides about the image and the bundle's objects. A bundle that never
+// completed is useless, so its partial objects go whatever the policy.
+import { ownerTagValue } from '../../api/constants.ts';
+import { deregisterImage, describeBundleTasks, findImagesByOwner, type BundleTaskInfo } from '../../cloud/ec2.ts';
+import { deleteBundleObjects } from '../shared/bundle-objects.ts';
+import { cancelRunningTask, findBundleTask, isRunning } from '../shared/bundle-task.ts';
+import { outcomeOfCloudError } from '../shared/outcomes.ts';
+import type { BundleCloud } from './ports.ts';
+import type { BundleWork } from './state.ts';
+
+export interface TeardownPlan {
+  /** deletionPolicy Delete: deregister the image and delete a completed bundle too. */
+  deleteAll: boolean;
+}
+
+export interface TeardownResult {
+  /** Set while a cancelled task is still winding down: look again later. */
+  waiting?: string;
+  deleted: string[];
+  kept: string[];
+}
+
+async function currentTask(cloud: BundleCloud, work: BundleWork): Promise<BundleTaskInfo | undefined> {
+  const { instanceId, storage } = work.obj.spec;
+  const target = { instanceId, bucket: storage.bucket, prefix: storage.prefix };
+  const id = work.status.bundleId;
+  // Without a recorded id the task may still exist: a crash between BundleInstance and the status write.
+  const task = id ? (await describeBundleTasks(cloud.gw, [id]).catch(() => []))[0] : await findBundleTask(cloud.gw, target);
+  // The same bundle id is reused for a later bundle of the instance elsewhere: that one is not ours.
+  if (task && (task.bucket !== storage.bucket || task.prefix !== storage.prefix)) return undefined;
+  return task;
+}
+
+export async function tearDown(cloud: BundleCloud, work: BundleWork, plan: TeardownPlan): Promise<TeardownResult> {
+  const deleted: string[] = [];
+  const kept: string[] = [];
+  const task = await currentTask(cloud, work);
+  if (task && isRunning(task.state)) {
+    const asked = await cancelRunningTask(cloud.gw, task.bundleId);
+    work.status.state = asked ? 'cancelling' : task.state;
+    return { waiting: asked ? `cancelling bundle task ${task.bundleId} (was ${task.rawState ?? task.state})` : `bundle task ${task.bundleId} changed state; looking again`, deleted, kept };
+  }
+  if (task?.state === 'cancelling') {
+    work.status.state = 'cancelling';
+    return { waiting: `waiting for bundle task ${task.bundleId} to finish cancelling`, deleted, kept };
+  }
+  if (task) work.status.state = task.state;
+  const complete = task?.state === 'complete' || work.condition('BundleStored')?.status === 'True';
+  const { bucket, prefix } = work.obj.spec.storage;
+  try {
+    const images = (await findImagesByOwner(cloud.gw, ownerTagValue(work.obj))).filter((i) => i.state !== 'deregistered').map((i) => i.imageId);
+    if (work.status.imageId && !images.includes(work.status.imageId)) images.push(work.status.imageId);
+    for (const imageId of images) {
+      if (plan.deleteAll) {
+        await deregisterImage(cloud.gw, imageId);
+        deleted.push(imageId);
+      } else {
+        kept.push(imageId);
+      }
+    }
+    if (plan.deleteAll || !complete) {
+      deleted.push(...(await deleteBundleObjects(cloud.gw, bucket, prefix)).map((k) => `${bucket}/${k}`));
+    } else {
+      kept.push(`${bucket}/${prefix}.*`);
+    }
+  } catch (err) {
+    throw outcomeOfCloudError(err, 'cleaning up the bundle');
+  }
+  return { deleted, kept };
+}

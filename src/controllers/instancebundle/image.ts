@@ -1,0 +1,55 @@
+// Registering the stored bundle as an image: adopt one this bundle registered before (owner tag, or its name
+// with our manifest location when the crash came before tagging), otherwise RegisterImage with ImageLocation.
+import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
+import type { InstanceBundle } from '../../api/types.ts';
+import { createTags, findImageByName, findImagesByOwner, registerImage, type ImageInfo } from '../../cloud/ec2.ts';
+import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import type { BundleCloud } from './ports.ts';
+
+export function bundleOwnerTags(obj: InstanceBundle, step: string): Record<string, string> {
+  return { [OWNER_TAG]: ownerTagValue(obj), [STEP_TAG]: step };
+}
+
+/** The image name must be free unless the image carrying it is this bundle's own. */
+export async function checkImageNameFree(cloud: BundleCloud, obj: InstanceBundle): Promise<void> {
+  const name = obj.spec.register?.name;
+  if (!name) return;
+  let existing: ImageInfo | undefined;
+  try {
+    existing = await findImageByName(cloud.gw, name);
+  } catch (err) {
+    throw outcomeOfCloudError(err, `DescribeImages name=${name}`);
+  }
+  if (!existing || existing.state === 'deregistered' || existing.state === 'failed') return;
+  if (existing.tags?.[OWNER_TAG] === ownerTagValue(obj)) return;
+  throw new StallError('DuplicateImageName', `an image named "${name}" already exists in this account (${existing.imageId}): choose another spec.register.name`);
+}
+
+export async function adoptOrRegister(cloud: BundleCloud, obj: InstanceBundle, manifestLocation: string, architecture: string | undefined): Promise<{ imageId: string; adopted: boolean }> {
+  const reg = obj.spec.register!;
+  const tags = bundleOwnerTags(obj, 'image');
+  try {
+    const tagged = (await findImagesByOwner(cloud.gw, ownerTagValue(obj))).find((i) => i.state !== 'deregistered');
+    if (tagged) return { imageId: tagged.imageId, adopted: true };
+    const named = await findImageByName(cloud.gw, reg.name);
+    if (named && named.state !== 'deregistered' && !named.tags?.[OWNER_TAG] && named.imageLocation === manifestLocation) {
+      await createTags(cloud.gw, [named.imageId], tags);
+      return { imageId: named.imageId, adopted: true };
+    }
+  } catch (err) {
+    throw outcomeOfCloudError(err, 'looking for an image registered by this bundle');
+  }
+  try {
+    const imageId = await registerImage(cloud.gw, {
+      name: reg.name,
+      description: reg.description,
+      architecture: reg.architecture ?? architecture,
+      imageLocation: manifestLocation,
+      tags,
+      tagOnCreate: cloud.capabilities.tagOnCreate,
+    });
+    return { imageId, adopted: false };
+  } catch (err) {
+    throw outcomeOfCloudError(err, `RegisterImage ${manifestLocation}`);
+  }
+}

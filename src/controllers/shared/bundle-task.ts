@@ -1,0 +1,95 @@
+// Starting and following a BundleInstance task, shared by InstanceBundle and ImageCapture ViaBundle. A bundle
+// task cannot carry tags, so a task is recognised by what identifies it: instance, bucket and prefix. Looking
+// for it before BundleInstance means a crash between the call and the status write never starts a second one.
+import { DescribeBundleTasksCommand } from '@aws-sdk/client-ec2';
+import { bundleInstance, cancelBundleTask, toBundleTaskInfo, type BundleTaskInfo } from '../../cloud/ec2.ts';
+import { CloudError } from '../../cloud/errors.ts';
+import type { CloudGateway } from '../../cloud/gateway.ts';
+import type { BundleState } from '../../cloud/states.ts';
+import { buildUploadPolicy, signUploadPolicy } from '../../cloud/upload-policy.ts';
+import { outcomeOfCloudError } from './outcomes.ts';
+
+export interface BundleTarget {
+  instanceId: string;
+  bucket: string;
+  prefix: string;
+}
+
+/** States in which the task is still working (and CancelBundleTask may apply). */
+const RUNNING: BundleState[] = ['pending', 'waiting-for-shutdown', 'bundling', 'storing'];
+
+export function isRunning(state: BundleState): boolean {
+  return RUNNING.includes(state);
+}
+
+/**
+ * The task for this instance that writes to this bucket and prefix: a running one always, a complete one
+ * only when it started after `notBefore` (an older complete task belongs to an earlier resource of the same
+ * bucket/prefix whose objects may be gone). Failed and cancelled tasks are never adopted: they are retried.
+ */
+export async function findBundleTask(gw: CloudGateway, target: BundleTarget, notBefore?: Date): Promise<BundleTaskInfo | undefined> {
+  let out;
+  try {
+    out = await gw.send(new DescribeBundleTasksCommand({ Filters: [{ Name: 'instance-id', Values: [target.instanceId] }] }));
+  } catch (err) {
+    throw outcomeOfCloudError(err, `looking for a bundle task of ${target.instanceId}`);
+  }
+  const mine = (out.BundleTasks ?? []).filter((t) => t.InstanceId === target.instanceId
+    && t.Storage?.S3?.Bucket === target.bucket && t.Storage?.S3?.Prefix === target.prefix);
+  const running = mine.map(toBundleTaskInfo).find((t) => isRunning(t.state) || t.state === 'cancelling');
+  if (running) return running;
+  const complete = mine.find((t) => toBundleTaskInfo(t).state === 'complete'
+    && (!notBefore || !t.StartTime || t.StartTime.getTime() >= notBefore.getTime()));
+  return complete ? toBundleTaskInfo(complete) : undefined;
+}
+
+export interface StartBundleInput extends BundleTarget {
+  /** How long the signed upload policy stays valid. */
+  uploadPolicyTtlMs: number;
+  /** Ignore complete tasks older than this (see findBundleTask). */
+  notBefore?: Date;
+  now?: Date;
+}
+
+/** Adopts this target's task or starts one with a freshly signed upload policy. */
+export async function startOrAdoptBundle(gw: CloudGateway, input: StartBundleInput): Promise<{ task: BundleTaskInfo; adopted: boolean }> {
+  const existing = await findBundleTask(gw, input, input.notBefore);
+  if (existing) return { task: existing, adopted: true };
+  const { accessKeyId, secretAccessKey } = gw.settings.credentials;
+  const policy = buildUploadPolicy({
+    bucket: input.bucket,
+    prefix: input.prefix,
+    expiresAt: new Date((input.now ?? new Date()).getTime() + input.uploadPolicyTtlMs),
+  });
+  const { signature } = signUploadPolicy(policy, secretAccessKey);
+  try {
+    const task = await bundleInstance(gw, {
+      instanceId: input.instanceId, bucket: input.bucket, prefix: input.prefix, accessKeyId, uploadPolicy: policy, signature,
+    });
+    return { task, adopted: false };
+  } catch (err) {
+    throw outcomeOfCloudError(err, `BundleInstance ${input.instanceId}`);
+  }
+}
+
+/** What a failed task says, in one line, with the cloud's code and message when it gives them (EC2 does, Eucalyptus 3.4 does not). */
+export function bundleFailureMessage(task: BundleTaskInfo): string {
+  const detail = task.error?.code || task.error?.message
+    ? `${task.error.code ?? 'Error'}: ${task.error.message ?? ''}`.trim()
+    : 'the cloud gave no error detail';
+  return `bundle task ${task.bundleId} of instance ${task.instanceId ?? '?'} ${task.rawState ?? task.state}: ${detail}`;
+}
+
+/**
+ * Asks the cloud to cancel a running task. Returns false when the task had already left the cancellable
+ * states (it just completed or failed): the caller then looks at it again.
+ */
+export async function cancelRunningTask(gw: CloudGateway, bundleId: string): Promise<boolean> {
+  try {
+    await cancelBundleTask(gw, bundleId);
+    return true;
+  } catch (err) {
+    if (err instanceof CloudError && (err.kind === 'terminal' || err.kind === 'notFound')) return false;
+    throw outcomeOfCloudError(err, `CancelBundleTask ${bundleId}`);
+  }
+}
