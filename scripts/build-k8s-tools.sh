@@ -13,9 +13,12 @@ log() { echo "[k8s-tools] $*" >&2; }
 
 staging_minor="v0.${KUBERNETES_VERSION#1.}"   # k8s 1.34.4 publishes its staging modules as v0.34.4
 
-build_wrapper() { # name, module requirements (go.mod body), package, output
-  local name=$1 body=$2 pkg=$3 out=$4
-  if [ -x "$bin/$out" ]; then log "$out: cached"; return; fi
+build_wrapper() { # name, module requirements (go.mod body), package, output, extra -ldflags (version stamps)
+  local name=$1 body=$2 pkg=$3 out=$4 xflags=${5:-}
+  local ldflags="-s -w $xflags"
+  # A binary counts as cached only if it was linked with the same flags; a changed stamp relinks it (quick:
+  # the compiled packages come from Go's build cache).
+  if [ -x "$bin/$out" ] && [ "$(cat "$bin/.$out.ldflags" 2>/dev/null)" = "$ldflags" ]; then log "$out: cached"; return; fi
   local dir; dir=$(mktemp -d "${TMPDIR:-/tmp}/eio-build-$name.XXXXXX")
   trap 'rm -rf "$dir"' RETURN
   printf 'module eio.local/build/%s\n\ngo 1.24\n\n%s\n' "$name" "$body" > "$dir/go.mod"
@@ -24,8 +27,9 @@ build_wrapper() { # name, module requirements (go.mod body), package, output
   (cd "$dir" && GOFLAGS=-mod=mod go mod tidy >&2)
   log "$out: compiling (the first build takes several minutes)"
   local start=$SECONDS
-  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$bin/$out.tmp" "$pkg")
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="$ldflags" -o "$bin/$out.tmp" "$pkg")
   mv "$bin/$out.tmp" "$bin/$out"
+  printf '%s' "$ldflags" > "$bin/.$out.ldflags"
   log "$out: built in $((SECONDS - start))s"
 }
 
@@ -39,8 +43,21 @@ done
 k8s_body+="
 )"
 
-build_wrapper kube-apiserver "$k8s_body" k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver
-build_wrapper kubectl "$k8s_body" k8s.io/kubernetes/cmd/kubectl kubectl
+# Without these stamps the binaries report v0.0.0-master / helm's 1.20 default, and charts with a kubeVersion
+# constraint refuse to template or install. Helm's default is the client-go minor it is built with, as upstream.
+k8s_minor=${KUBERNETES_VERSION#1.}; k8s_minor=${k8s_minor%%.*}
+k8s_stamp=""
+for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_stamp+=" -X $p.gitVersion=v$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean"
+done
+helm_client_go=$(go mod download -json "helm.sh/helm/v3@v$HELM_VERSION" >/dev/null && \
+  awk '$1 == "k8s.io/client-go" {print $2}' "$(go env GOMODCACHE)/cache/download/helm.sh/helm/v3/@v/v$HELM_VERSION.mod")
+helm_k8s_minor=$(echo "$helm_client_go" | cut -d. -f2)
+helm_stamp="-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+helm_stamp+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$helm_k8s_minor"
+
+build_wrapper kube-apiserver "$k8s_body" k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$k8s_stamp"
+build_wrapper kubectl "$k8s_body" k8s.io/kubernetes/cmd/kubectl kubectl "$k8s_stamp"
 build_wrapper etcd "require go.etcd.io/etcd/server/v3 v$ETCD_VERSION" go.etcd.io/etcd/server/v3 etcd
-build_wrapper helm "require helm.sh/helm/v3 v$HELM_VERSION" helm.sh/helm/v3/cmd/helm helm
+build_wrapper helm "require helm.sh/helm/v3 v$HELM_VERSION" helm.sh/helm/v3/cmd/helm helm "$helm_stamp"
 echo "$bin"

@@ -45,15 +45,9 @@ else
   log "npm: dependencies up to date"
 fi
 
-# 3. Kubernetes tools, built from Go modules once per version set.
-bin_dir="$cache/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION/bin"
-have_all=1
-for t in kube-apiserver kubectl etcd helm; do [ -x "$bin_dir/$t" ] || have_all=; done
-if [ -z "$have_all" ]; then
-  need go "the Kubernetes tools are built from their Go modules"
-  log "k8s tools: building into $bin_dir (the first build takes a long time)"
-  bin_dir=$(locked k8s-build bash scripts/build-k8s-tools.sh | tail -n 1)
-fi
+# 3. Kubernetes tools, built from Go modules once per version set (the script returns at once when cached).
+need go "the Kubernetes tools are built from their Go modules"
+bin_dir=$(locked k8s-build bash scripts/build-k8s-tools.sh | tail -n 1)
 log "k8s tools: kube-apiserver, kubectl, etcd, helm in $bin_dir"
 
 # 4. moto (AWS emulator) in its own venv.

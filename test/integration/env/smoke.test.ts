@@ -1,12 +1,15 @@
 // Smoke tests of the test environment itself: the real API server, the pinned kubectl and helm, moto, and
 // RBAC with minted ServiceAccount tokens.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ApiextensionsV1Api, CoreV1Api, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, RbacAuthorizationV1Api, VersionApi, Watch } from '@kubernetes/client-node';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { getEnv, getMoto, waitFor, type TestEnv } from '../../env/index.ts';
+
+const pinned = Object.fromEntries(readFileSync(new URL('../../../scripts/versions.env', import.meta.url), 'utf8')
+  .split('\n').map((l) => /^([A-Z_]+)=(\S+)/.exec(l)).filter((m) => m !== null).map((m) => [m[1], m[2]]));
 
 describe('test environment', function () {
   let env: TestEnv;
@@ -14,6 +17,13 @@ describe('test environment', function () {
   before(async function () {
     this.timeout(180_000); // the first caller pays for starting the control plane
     env = await getEnv();
+  });
+
+  it('runs the pinned Kubernetes version', async function () {
+    const info = await env.kubeConfig.makeApiClient(VersionApi).getCode();
+    expect(info.gitVersion).to.equal(`v${pinned.KUBERNETES_VERSION}`);
+    const client = await env.kubectl(['version', '--client', '-o', 'json']);
+    expect(JSON.parse(client.stdout).clientVersion.gitVersion).to.equal(`v${pinned.KUBERNETES_VERSION}`);
   });
 
   it('serves namespaces and ConfigMaps and streams their watch events', async function () {
@@ -67,16 +77,17 @@ describe('test environment', function () {
     expect(got.stdout).to.equal('3');
   });
 
-  it('runs the pinned helm: version and template of a small chart', async function () {
+  it('runs the pinned helm: version, template and install of a small chart', async function () {
     const version = await env.helm(['version', '--short']);
     expect(version.code, version.stderr).to.equal(0);
-    expect(version.stdout).to.match(/^v3\.\d+/);
+    expect(version.stdout.trim()).to.equal(`v${pinned.HELM_VERSION}`);
 
     const dir = mkdtempSync(join(tmpdir(), 'eio-chart-'));
     try {
       const chart = join(dir, 'tiny');
       mkdirSync(join(chart, 'templates'), { recursive: true });
-      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: tiny\nversion: 0.1.0\n');
+      // The kubeVersion constraint checks that helm and the API server report real versions.
+      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: tiny\nversion: 0.1.0\nkubeVersion: ">=1.27.0-0"\n');
       writeFileSync(join(chart, 'values.yaml'), 'greeting: hello\n');
       writeFileSync(join(chart, 'templates', 'cm.yaml'),
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  greeting: {{ .Values.greeting | quote }}\n');
@@ -84,6 +95,12 @@ describe('test environment', function () {
       expect(out.code, out.stderr).to.equal(0);
       expect(out.stdout).to.contain('name: rel-cm');
       expect(out.stdout).to.contain('greeting: "hi"');
+
+      const ns = await env.newNamespace('helm');
+      const installed = await env.helm(['install', 'rel', chart, '-n', ns, '--wait', '--timeout', '60s']);
+      expect(installed.code, installed.stderr).to.equal(0);
+      const cm = await env.kubeConfig.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns, name: 'rel-cm' });
+      expect(cm.data).to.deep.equal({ greeting: 'hello' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
