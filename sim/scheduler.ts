@@ -28,9 +28,9 @@ export class Scheduler {
   }
 
   /** Runs every job due by `now`, including jobs those jobs schedule for no later than `now`. */
-  settle(now = Date.now()): number {
+  settle(now?: number): number {
     let ran = 0;
-    while (this.heap.length > 0 && this.heap[0]!.dueAt <= now) {
+    while (this.heap.length > 0 && this.heap[0]!.dueAt <= (now ?? Date.now())) {
       const job = this.pop()!;
       job.run();
       ran++;
