@@ -1,0 +1,62 @@
+-- Argo CD health of an ImageCapture, read from its kstatus conditions: Healthy once the image is registered
+-- for the current spec, Degraded on a terminal error (Stalled), Progressing with the current step otherwise.
+local hs = {}
+
+local function condition(conditions, wanted)
+  for _, c in ipairs(conditions) do
+    if c.type == wanted then return c end
+  end
+  return nil
+end
+
+local function describe(c)
+  if c.message ~= nil and c.message ~= "" then return c.reason .. ": " .. c.message end
+  return c.reason
+end
+
+local status = obj.status
+if status == nil or status.conditions == nil or #status.conditions == 0 then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to report status"
+  return hs
+end
+
+local ready = condition(status.conditions, "Ready")
+local observed = status.observedGeneration
+if observed == nil and ready ~= nil then observed = ready.observedGeneration end
+if observed ~= obj.metadata.generation then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to observe generation " .. tostring(obj.metadata.generation)
+  return hs
+end
+
+local stalled = condition(status.conditions, "Stalled")
+if stalled ~= nil and stalled.status == "True" then
+  hs.status = "Degraded"
+  hs.message = describe(stalled)
+  return hs
+end
+
+if ready ~= nil and ready.status == "True" then
+  hs.status = "Healthy"
+  if status.imageId ~= nil then
+    hs.message = "Image " .. status.imageId .. " is available"
+  else
+    hs.message = describe(ready)
+  end
+  return hs
+end
+
+hs.status = "Progressing"
+local reconciling = condition(status.conditions, "Reconciling")
+if reconciling ~= nil and reconciling.status == "True" then
+  hs.message = describe(reconciling)
+elseif ready ~= nil then
+  hs.message = describe(ready)
+else
+  hs.message = "Waiting for the image to be registered"
+end
+if status.progress ~= nil then
+  hs.message = hs.message .. " (" .. tostring(status.progress) .. "%)"
+end
+return hs
