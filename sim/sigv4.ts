@@ -3,7 +3,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Account } from './model.ts';
 
 export interface ReceivedRequest {
@@ -90,6 +90,10 @@ export async function verifySigV4(
   if (presigned && service === 's3') {
     headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
   } else if (contentSha !== undefined) {
+    // The signer trusts this header as the payload hash, so it must match the body actually received.
+    if (/^[0-9a-f]{64}$/i.test(contentSha) && createHash('sha256').update(req.body).digest('hex') !== contentSha.toLowerCase()) {
+      return { ok: false, reason: 'bad-signature', accessKeyId, message: 'The provided x-amz-content-sha256 header does not match the request body.' };
+    }
     headers['x-amz-content-sha256'] = contentSha;
   }
   const q: Record<string, string | string[]> = {};

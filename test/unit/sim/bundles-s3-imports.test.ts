@@ -191,7 +191,7 @@ describe('eucasim bundles, S3 and imports', () => {
       await finalTask(t, task.BundleId!, ['complete']);
       const url = await getSignedUrl(t.s3, new GetObjectCommand({ Bucket: 'test-bundles', Key: 'imp.manifest.xml' }), { expiresIn: 600 });
       const out = await t.ec2.send(new ImportVolumeCommand({
-        AvailabilityZone: 'zone-a', Image: { Format: 'raw', Bytes: 10 * 1024 ** 3, ImportManifestUrl: url }, Volume: { Size: 10 },
+        AvailabilityZone: 'zone-a', Image: { Format: 'raw' as 'RAW', Bytes: 10 * 1024 ** 3, ImportManifestUrl: url }, Volume: { Size: 10 },
       }));
       const id = out.ConversionTask!.ConversionTaskId!;
       expect(id).to.match(/^import-vol-[0-9A-F]{8}$/);

@@ -29,7 +29,7 @@ describe('eucasim EC2: instances, volumes, snapshots, tags', () => {
     expect(ebs.BlockDeviceMappings?.map((b) => b.DeviceName)).to.deep.equal(['/dev/sda1', '/dev/sdf']);
     expect(ebs.Platform).to.equal(undefined);
     expect(ebs.Placement?.AvailabilityZone).to.equal('zone-a');
-    const win = all.find((i) => i.Platform === 'windows')!;
+    const win = all.find((i) => String(i.Platform) === 'windows')!;
     expect(win.RootDeviceType).to.equal('instance-store');
     const res = await t.ec2.send(new DescribeInstancesCommand({}));
     expect(res.Reservations![0]!.OwnerId).to.equal(TEST_ACCOUNT);
