@@ -1,0 +1,88 @@
+// The Dockerfile's build performed without a container engine: its stages are read from the Dockerfile itself, so
+// a change there is tested here. The run stage's folder then holds exactly what the image would, and its
+// ENTRYPOINT must start with production dependencies only and fail cleanly on a bad kubeconfig.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect } from 'chai';
+import { runCommand } from '../../env/index.ts';
+import { repoRoot } from './chart.ts';
+import { buildStages, dockerignore, readDockerfile, type StageResult } from './dockerfile.ts';
+
+describe('Dockerfile', function () {
+  this.timeout(600_000);
+  const stages = readDockerfile(join(repoRoot, 'Dockerfile'));
+  const final = stages.at(-1)!;
+  let workspace: string;
+  let image: StageResult;
+
+  before(async function () {
+    workspace = mkdtempSync(join(tmpdir(), 'eio-image-'));
+    const built = await buildStages(stages, {
+      context: repoRoot,
+      workspace,
+      ignored: dockerignore(readFileSync(join(repoRoot, '.dockerignore'), 'utf8')),
+      env: {
+        // The project's Node stands in for the base image's.
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        npm_config_prefer_offline: 'true',
+        npm_config_update_notifier: 'false',
+      },
+    });
+    image = built.get(final.name)!;
+  });
+
+  after(function () {
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('builds on the official Node 24 image in several stages and runs as uid 65532 with an exec-form ENTRYPOINT', function () {
+    expect(stages.length).to.be.greaterThan(1);
+    for (const s of stages) expect(s.image).to.match(/^node:24(\.|-|$)/);
+    expect(image.user).to.match(/^65532(:65532)?$/);
+    expect(image.entrypoint).to.deep.equal(['node', 'dist/main.js']);
+    const runs = stages.flatMap((s) => s.steps.filter((i) => i.op === 'RUN').map((i) => (i as { command: string }).command));
+    expect(runs.some((c) => /npm ci\b(?!.*--omit=dev)/.test(c)), 'npm ci in the build stage').to.equal(true);
+    expect(runs.some((c) => c.includes('npm run build')), 'npm run build').to.equal(true);
+    expect(runs.some((c) => /npm ci .*--omit=dev/.test(c)), 'npm ci --omit=dev in the run stage').to.equal(true);
+  });
+
+  it('leaves only dist/ and production dependencies in the image', function () {
+    const app = join(image.root, image.workdir);
+    expect(existsSync(join(app, 'dist/main.js'))).to.equal(true);
+    expect(existsSync(join(app, 'node_modules/@kubernetes/client-node'))).to.equal(true);
+    for (const absent of ['src', 'test', 'node_modules/typescript', 'node_modules/mocha', 'node_modules/eslint']) {
+      expect(existsSync(join(app, absent)), `${absent} must not be in the image`).to.equal(false);
+    }
+  });
+
+  const entrypoint = (args: string[]) => {
+    const [cmd, ...rest] = image.entrypoint!;
+    const pathWithNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+    return runCommand(cmd === 'node' ? process.execPath : cmd!, [...rest, ...args], {
+      cwd: join(image.root, image.workdir),
+      env: { ...image.env, PATH: pathWithNode, NODE_PATH: '', KUBECONFIG: '' },
+      timeoutMs: 30_000,
+    });
+  };
+
+  it('starts: --help prints the usage', async function () {
+    const r = await entrypoint(['--help']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('--watch-namespaces');
+  });
+
+  it('loads every module and fails cleanly with a bad kubeconfig (no module-not-found)', async function () {
+    const r = await entrypoint([`--kubeconfig=${join(workspace, 'no-such-kubeconfig')}`, '--health-port=0']);
+    expect(r.code).to.not.equal(0);
+    const output = r.stdout + r.stderr;
+    expect(output).to.not.match(/ERR_MODULE_NOT_FOUND|Cannot find module|Cannot find package/);
+    expect(output).to.contain('cannot start the operator').and.contain('no-such-kubeconfig');
+  });
+
+  it('refuses a bad setting with a readable message', async function () {
+    const r = await entrypoint(['--concurrency=many']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('--concurrency must be a whole number');
+  });
+});
