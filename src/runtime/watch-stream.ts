@@ -44,6 +44,8 @@ export async function watchOnce(
   }
   const local = new AbortController();
   const onAbort = (): void => local.abort();
+  // An already-aborted signal never fires 'abort' again: check it first.
+  if (signal.aborted) return;
   signal.addEventListener('abort', onAbort, { once: true });
   let idle: NodeJS.Timeout | undefined;
   const resetIdle = (): void => {
