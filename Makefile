@@ -13,10 +13,10 @@ test:
 	@bash scripts/test.sh
 
 unit: setup
-	@eval "$$(bash scripts/ensure-tools.sh)" && npx mocha --config .mocharc.unit.json
+	@eval "$$(bash scripts/ensure-tools.sh)" && npx mocha --config .mocharc.unit.json "test/unit/**/*.test.ts"
 
 integration: setup
-	@eval "$$(bash scripts/ensure-tools.sh)" && npx mocha --config .mocharc.integration.json
+	@eval "$$(bash scripts/ensure-tools.sh)" && npx mocha --config .mocharc.integration.json "test/integration/**/*.test.ts"
 
 lint: setup
 	@eval "$$(bash scripts/ensure-tools.sh)" && npx eslint .

@@ -19,8 +19,8 @@ run_tier() { # name, mocharc, [files...]
   step "$tier tests"
   EIO_TEST_TIER=$tier npx mocha --config "$rc" --reporter "$root/test/support/totals-reporter.cjs" "$@"
 }
-run_tier unit .mocharc.unit.json
-run_tier integration .mocharc.integration.json
+run_tier unit .mocharc.unit.json "test/unit/**/*.test.ts"
+run_tier integration .mocharc.integration.json "test/integration/**/*.test.ts"
 step "no stray processes of run $EIO_TEST_RUN"
 bash scripts/check-no-strays.sh "$EIO_TEST_RUN" || static_failed=$((static_failed + 1))
 
