@@ -82,7 +82,7 @@ describe('Helm chart (rendered offline)', function () {
     it('renders a metrics Service and a Grafana dashboard over the operator\'s metrics, but no PDB, ServiceMonitor or CloudProfile', function () {
       const svc = findObject(objects, 'Service', 'eio-eucalyptus-image-operator-metrics', NS) as unknown as { spec: { ports: unknown[] } };
       expect(svc.spec.ports).to.deep.equal([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
-      const cm = findObject(objects, 'ConfigMap', 'eio-eucalyptus-image-operator-dashboard', NS) as unknown as { data: Record<string, string> };
+      const cm = findObject(objects, 'ConfigMap', 'eio-eucalyptus-image-operator-dashboard', NS) as K8sObject & { data: Record<string, string> };
       expect(cm.metadata.labels).to.include({ grafana_dashboard: '1' });
       const dashboard = JSON.parse(cm.data['eucalyptus-image-operator.json'] ?? '{}') as { panels: Array<{ targets: Array<{ expr: string }> }> };
       const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
