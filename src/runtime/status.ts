@@ -1,6 +1,8 @@
 // Writes the controller makes to its own resources: status through the status subresource, and finalizers
-// through JSON patches guarded by a `test` of the resourceVersion, so a concurrent change fails (409/422)
-// instead of being overwritten; the caller re-reads and retries.
+// through patches guarded by the resourceVersion they were computed from, so a concurrent change fails with
+// 409 Conflict instead of being overwritten; the caller re-reads and retries. (A JSON patch `test` op would
+// also guard, but the API server answers its failure with a generic 422 Invalid that cannot be told apart from
+// a malformed patch, so the resourceVersion precondition, answered with a real 409, is used instead.)
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { CONTENT_TYPE, kubeRequest, resourcePath, statusCodeOf } from './rest.ts';
 
@@ -13,10 +15,6 @@ export interface ObjectRef {
 
 /** Kind of a resource (apiVersion + plural) without a particular object. */
 export type KindRef = Pick<ObjectRef, 'apiVersion' | 'plural'>;
-
-type JsonPatchOp =
-  | { op: 'test' | 'add' | 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
 
 /**
  * Merge-patch `status` into the object's status subresource. No resourceVersion precondition: the controller is
@@ -43,31 +41,28 @@ function refOf(kind: KindRef, obj: KubernetesObject): ObjectRef {
   return { ...kind, namespace: obj.metadata?.namespace, name };
 }
 
-function resourceVersionTest(obj: KubernetesObject): JsonPatchOp {
+function precondition(obj: KubernetesObject): string {
   const rv = obj.metadata?.resourceVersion;
   if (!rv) throw new Error('object has no metadata.resourceVersion: read it from the server first');
-  return { op: 'test', path: '/metadata/resourceVersion', value: rv };
+  return rv;
 }
 
-/** The JSON patch that adds `finalizer` to `obj` as read at its resourceVersion, or null if already present. */
-export function addFinalizerPatch(obj: KubernetesObject, finalizer: string): JsonPatchOp[] | null {
-  const finalizers = obj.metadata?.finalizers;
-  if (finalizers?.includes(finalizer)) return null;
-  const test = resourceVersionTest(obj);
-  return finalizers
-    ? [test, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
-    : [test, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
+/**
+ * The merge patch that adds `finalizer` to `obj` as read, or null if already present. It carries the read
+ * resourceVersion, which the API server checks: the whole list can be sent because it is only written over
+ * the very version it was computed from, and any change in between yields 409 Conflict.
+ */
+export function addFinalizerPatch(obj: KubernetesObject, finalizer: string): object | null {
+  const finalizers = obj.metadata?.finalizers ?? [];
+  if (finalizers.includes(finalizer)) return null;
+  return { metadata: { resourceVersion: precondition(obj), finalizers: [...finalizers, finalizer] } };
 }
 
-/** The JSON patch that removes `finalizer` from `obj` as read at its resourceVersion, or null if absent. */
-export function removeFinalizerPatch(obj: KubernetesObject, finalizer: string): JsonPatchOp[] | null {
-  const index = obj.metadata?.finalizers?.indexOf(finalizer) ?? -1;
-  if (index < 0) return null;
-  return [
-    resourceVersionTest(obj),
-    { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizer },
-    { op: 'remove', path: `/metadata/finalizers/${index}` },
-  ];
+/** The merge patch that removes `finalizer` from `obj` as read (resourceVersion-guarded), or null if absent. */
+export function removeFinalizerPatch(obj: KubernetesObject, finalizer: string): object | null {
+  const finalizers = obj.metadata?.finalizers ?? [];
+  if (!finalizers.includes(finalizer)) return null;
+  return { metadata: { resourceVersion: precondition(obj), finalizers: finalizers.filter((f) => f !== finalizer) } };
 }
 
 /** Add the finalizer unless present; returns the updated object (or `obj` when nothing changed). */
@@ -81,7 +76,7 @@ export async function ensureFinalizer<T extends KubernetesObject>(
   if (!patch) return obj;
   return kubeRequest<T>(kubeConfig, 'PATCH', resourcePath(refOf(kind, obj)), {
     body: patch,
-    contentType: CONTENT_TYPE.jsonPatch,
+    contentType: CONTENT_TYPE.mergePatch,
   });
 }
 
@@ -96,20 +91,13 @@ export async function removeFinalizer<T extends KubernetesObject>(
   if (!patch) return obj;
   return kubeRequest<T>(kubeConfig, 'PATCH', resourcePath(refOf(kind, obj)), {
     body: patch,
-    contentType: CONTENT_TYPE.jsonPatch,
+    contentType: CONTENT_TYPE.mergePatch,
   });
 }
 
-function messageOf(err: unknown): string {
-  const e = err as { message?: unknown; body?: { message?: unknown } } | null;
-  return `${String(e?.body?.message ?? '')} ${String(e?.message ?? '')}`;
-}
-
-/** A write lost a race: 409 Conflict, or 422 from a failed JSON patch `test` op. */
+/** A write lost a race with another writer (409 Conflict): re-read and retry. */
 export function isConflict(err: unknown): boolean {
-  const code = statusCodeOf(err);
-  if (code === 409) return true;
-  return code === 422 && /test(ing value)?.*failed|test operation/i.test(messageOf(err));
+  return statusCodeOf(err) === 409;
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -1,5 +1,6 @@
 // A tiny CRD with a status subresource, so the runtime is tested on a custom resource without depending on
 // the project's CRDs.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { TestEnv } from '../../env/index.ts';
 import { waitFor } from '../../env/index.ts';
 import { kubeRequest, resourcePath } from '../../../src/runtime/rest.ts';
@@ -9,10 +10,7 @@ export const WIDGET_API_VERSION = `${WIDGET_GROUP}/v1`;
 export const WIDGET_PLURAL = 'widgets';
 export const WIDGET_KIND = { apiVersion: WIDGET_API_VERSION, plural: WIDGET_PLURAL };
 
-export interface Widget {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; generation?: number; finalizers?: string[]; uid?: string; deletionTimestamp?: string };
+export interface Widget extends KubernetesObject {
   spec?: { size?: number };
   status?: { phase?: string; observedGeneration?: number; message?: string | null };
 }
