@@ -43,7 +43,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return current > maxLag ? reply(503, `event loop blocked for ${current} ms\n`) : reply(200, 'ok\n');
     }
     if (path === '/readyz') {
-      let ready = false;
+      let ready: boolean;
       try {
         ready = options.readiness();
       } catch {
