@@ -99,8 +99,8 @@ function followBundle(cloud: BundleCloud, work: BundleWork, events: BundleEvents
 async function register(cloud: BundleCloud, work: BundleWork, events: BundleEvents): Promise<BundleStepResult> {
   work.phase('Registering');
   work.reconciling('Registering', `registering ${work.status.manifestLocation}`);
-  const instance = await loadInstance(cloud, work.obj.spec.instanceId).catch(() => undefined);
-  const { imageId, adopted } = await adoptOrRegister(cloud, work.obj, work.status.manifestLocation!, instance?.architecture);
+  // Without spec.register.architecture the cloud reads it from the manifest.
+  const { imageId, adopted } = await adoptOrRegister(cloud, work.obj, work.status.manifestLocation!, undefined);
   work.status.imageId = imageId;
   work.step('ImageRegistered', 'False', 'WaitingForImage', `image ${imageId} registered; waiting for it to become available`);
   work.reconciling('WaitingForImage', `image ${imageId} registered; waiting for it to become available`);

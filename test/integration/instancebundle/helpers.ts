@@ -63,10 +63,14 @@ export function condition(obj: { status?: { conditions?: Condition[] } } | undef
 /** Waits until a status field has a value (polling the API server). */
 export async function waitForStatus(s: Scenario, plural: 'instancebundles' | 'imagecaptures', name: string, test: (status: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   let last: Record<string, unknown> = {};
-  await waitFor(async () => {
-    last = ((await s.get<{ status?: Record<string, unknown> } & Record<string, never>>(plural, name)) as { status?: Record<string, unknown> } | undefined)?.status ?? {};
-    return test(last);
-  }, { timeoutMs, intervalMs: 50, message: () => `${plural}/${name} status; last: ${JSON.stringify(last)}` });
+  try {
+    await waitFor(async () => {
+      last = ((await s.get(plural, name)) as { status?: Record<string, unknown> } | undefined)?.status ?? {};
+      return test(last);
+    }, { timeoutMs, intervalMs: 50, message: `${plural}/${name} status` });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`);
+  }
   return last;
 }
 
