@@ -43,6 +43,21 @@ export interface RequestOptions {
 
 const http = new IsomorphicFetchHttpLibrary();
 
+/** One connection pool per KubeConfig (see `authenticate`). */
+const dispatchers = new WeakMap<KubeConfig, ReturnType<RequestContext['getDispatcher']>>();
+
+/**
+ * Apply the KubeConfig's credentials to a request. The client builds a new connection pool (undici Agent)
+ * for every request, so each call would pay a fresh TCP and TLS handshake and leave sockets behind; we keep
+ * the first pool per KubeConfig and reuse it, while headers (tokens that rotate) are still applied per request.
+ */
+export async function authenticate(kubeConfig: KubeConfig, ctx: RequestContext): Promise<void> {
+  await kubeConfig.applySecurityAuthentication(ctx);
+  const cached = dispatchers.get(kubeConfig);
+  if (cached) ctx.setDispatcher(cached);
+  else dispatchers.set(kubeConfig, ctx.getDispatcher());
+}
+
 export async function kubeRequest<T>(
   kubeConfig: KubeConfig,
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
@@ -56,7 +71,7 @@ export async function kubeRequest<T>(
     if (v !== undefined) url.searchParams.set(k, String(v));
   }
   const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-  await kubeConfig.applySecurityAuthentication(ctx);
+  await authenticate(kubeConfig, ctx);
   ctx.setHeaderParam('Accept', 'application/json');
   if (options.body !== undefined) {
     ctx.setHeaderParam('Content-Type', options.contentType ?? CONTENT_TYPE.json);

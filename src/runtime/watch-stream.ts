@@ -7,6 +7,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { authenticate } from './rest.ts';
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -55,7 +56,7 @@ export async function watchOnce(
   };
   try {
     const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-    await kubeConfig.applySecurityAuthentication(ctx);
+    await authenticate(kubeConfig, ctx);
     ctx.setHeaderParam('Accept', 'application/json');
     ctx.setSignal(local.signal);
     resetIdle();
