@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     for (const [name, sim] of Object.entries(endpoints)) {
       for (const image of sim.state.images.values()) {
         if (image.state === 'deregistered') continue;
-        const snaps = image.blockDeviceMappings.filter((b) => b.snapshotId).map((b) => `${b.deviceName}=${b.snapshotId}`).join(' ');
+        const snaps = image.blockDeviceMappings.filter((b) => b.ebs?.snapshotId).map((b) => `${b.deviceName}=${b.ebs!.snapshotId}`).join(' ');
         say(`    [${name}] ${image.id} ${image.state.padEnd(9)} ${image.name}  ${image.imageLocation ?? snaps}`);
       }
       const counts = sim.log.byAction();

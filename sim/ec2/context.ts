@@ -31,13 +31,14 @@ function checkMalformed(ctx: Ec2Context, ids: string[], code: string, label: str
   if (bad) throw new SimError(code, `Invalid id: "${bad}"${label ? ` (expecting "${label}")` : ''}`);
 }
 
-export function findInstances(ctx: Ec2Context, ids: string[]): Instance[] {
+/** Terminated instances stay visible to DescribeInstances for a while in EC2; other actions do not find them. */
+export function findInstances(ctx: Ec2Context, ids: string[], includeTerminated = false): Instance[] {
   checkMalformed(ctx, ids, 'InvalidInstanceID.Malformed', 'i-...');
   const found: Instance[] = [];
   const missing: string[] = [];
   for (const id of ids) {
     const inst = ctx.state.instances.get(id);
-    if (inst && inst.ownerId === ctx.account.accountId && inst.state !== 'terminated') found.push(inst);
+    if (inst && inst.ownerId === ctx.account.accountId && (includeTerminated || inst.state !== 'terminated')) found.push(inst);
     else missing.push(id);
   }
   if (missing.length > 0) {

@@ -59,7 +59,7 @@ function describeInstances(ctx: Ec2Context): XmlObject {
   const filters = ctx.params.filters();
   const owner = ctx.account.accountId;
   const candidates = ids.length > 0
-    ? findInstances(ctx, ids)
+    ? findInstances(ctx, ids, true)
     : [...ctx.state.instances.values()].filter((i) => i.ownerId === owner && i.state !== 'terminated');
   const matching = candidates.filter((i) => matchFilters(i, filters, INSTANCE_FILTERS));
   const { page, nextToken } = paginate(ctx, matching);

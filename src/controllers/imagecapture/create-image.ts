@@ -50,7 +50,7 @@ export async function runCreateImage(cloud: CloudContext, state: CaptureState): 
     state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
     state.phase('Snapshotting');
     state.reconciling('WaitingForImage', `image ${state.status.imageId} is being created by the cloud`);
-    return { done: false, checkpoint: true };
+    return { done: false, checkpoint: true, again: true };
   }
   const wait = waitForImage(cloud, state);
   if (!wait.done) {

@@ -174,5 +174,5 @@ async function register(cloud: CloudContext, state: CaptureState, instance: Inst
   }
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
-  return { done: false, checkpoint: true };
+  return { done: false, checkpoint: true, again: true };
 }

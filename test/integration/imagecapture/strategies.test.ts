@@ -52,10 +52,10 @@ describe('ImageCapture strategies', function () {
     expect(calls(s, 'RebootInstances')).to.equal(0);
     expect(calls(s, 'CreateSnapshot')).to.equal(2, 'root and the one attached volume not suppressed');
     const image = s.sim.state.images.get(st.imageId!)!;
-    const mapped = Object.fromEntries(image.blockDeviceMappings.map((b: { deviceName: string }) => [b.deviceName, b]));
+    const mapped = Object.fromEntries(image.blockDeviceMappings.map((b) => [b.deviceName, b]));
     expect(mapped[devices[1]!]?.noDevice, 'user mapping overrides the attached volume').to.equal(true);
     expect(mapped['/dev/sdz']?.virtualName).to.equal('ephemeral0');
-    expect(mapped[inst.rootDeviceName]?.snapshotId).to.be.a('string');
+    expect(mapped[inst.rootDeviceName]?.ebs?.snapshotId).to.be.a('string');
   });
 
   it('Orchestrated without noReboot reboots exactly once and records it', async () => {

@@ -67,7 +67,7 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
   const sim = await startEucasim({
     port: 0,
     profile: opts.profile ?? 'eucalyptus-3.4',
-    fixtures: opts.fixtures ?? join(root, 'sim/fixtures/test.yaml'),
+    fixtures: opts.fixtures ?? join(root, 'sim/fixtures/demo.yaml'),
     latency: 'zero',
     ...opts.sim,
   });
@@ -129,11 +129,15 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
     },
     async waitForCondition(plural, name, type, status = 'True', timeoutMs = 60_000) {
       let last: (KubernetesObject & { status?: { conditions?: Condition[] } }) | undefined;
-      await waitFor(async () => {
-        last = await s.get(plural, name);
-        const c = last?.status?.conditions?.find((x) => x.type === type);
-        return c?.status === status;
-      }, { timeoutMs, intervalMs: 100, message: () => `${plural}/${name} condition ${type}=${status}; last status: ${JSON.stringify(last?.status)}` });
+      try {
+        await waitFor(async () => {
+          last = await s.get(plural, name);
+          const c = last?.status?.conditions?.find((x) => x.type === type);
+          return c?.status === status;
+        }, { timeoutMs, intervalMs: 100, message: `${plural}/${name} condition ${type}=${status}` });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`);
+      }
       return last as never;
     },
     async waitGone(plural, name, timeoutMs = 60_000) {
