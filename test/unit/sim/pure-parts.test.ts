@@ -11,6 +11,9 @@ import { RequestLog } from '../../../sim/request-log.ts';
 import { decodeAwsChunked } from '../../../sim/s3.ts';
 import { Scheduler } from '../../../sim/scheduler.ts';
 import { checkUploadPolicy } from '../../../sim/upload-policy-check.ts';
+import { REALISTIC_LATENCY, resolveLatency, withJitter } from '../../../sim/latency.ts';
+import { resolveProfile } from '../../../sim/profiles.ts';
+import { SimState } from '../../../sim/state.ts';
 
 function signed(policy: object, secret = 's3cret') {
   const policyBase64 = Buffer.from(JSON.stringify(policy)).toString('base64');
@@ -145,6 +148,30 @@ describe('eucasim pure parts', () => {
     it('limits each account to its rate', () => {
       const l = new AccountRateLimiter({ requestsPerSecond: 2, burst: 2 });
       expect([l.allow('a', 0), l.allow('a', 0), l.allow('a', 0), l.allow('b', 0), l.allow('a', 600)]).to.deep.equal([true, true, false, true, true]);
+    });
+  });
+
+  describe('latency', () => {
+    it('keeps realistic work pending with interpolated progress until advanced', () => {
+      const state = new SimState(resolveProfile('eucalyptus-3.4'), resolveLatency('realistic'), new Faults());
+      state.addAccount({ accountId: '123456789012', name: 'a', accessKeyId: 'AK', secretAccessKey: 'S' });
+      const [inst] = state.seedInstances({ count: 1, attachedVolumes: 1 });
+      state.scheduler.advance();
+      const vol = state.volumes.get(inst!.attachments[1]!.volumeId)!;
+      const snap = state.createSnapshot(vol, '123456789012', 'x');
+      state.scheduler.settle();
+      expect(snap.status).to.equal('pending');
+      expect(state.snapshotProgress(snap)).to.match(/^\d{1,2}%$/);
+      expect(snap.dueAt - snap.startTime.getTime()).to.be.within(REALISTIC_LATENCY.snapshotMs * 0.7 - 1, REALISTIC_LATENCY.snapshotMs * 1.3 + 1);
+      state.scheduler.advance();
+      expect([snap.status, state.snapshotProgress(snap)]).to.deep.equal(['completed', '100%']);
+      state.scheduler.close();
+    });
+    it('applies jitter within bounds and zero stays zero', () => {
+      expect(withJitter(1000, 0.3, () => 0)).to.equal(700);
+      expect(withJitter(1000, 0.3, () => 1)).to.equal(1300);
+      expect(withJitter(0, 0.3)).to.equal(0);
+      expect(resolveLatency({ snapshotMs: 5 }).snapshotMs).to.equal(5);
     });
   });
 
