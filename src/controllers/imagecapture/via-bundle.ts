@@ -250,7 +250,8 @@ async function register(cloud: TaskCloud, state: CaptureState, instance: Instanc
   state.step('ImageRegistered', 'False', 'WaitingForImage', `image ${state.status.imageId} registered`);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
-  return { done: false, checkpoint: true };
+  // Again at once: the next pass registers the image with the poller, which then wakes the capture.
+  return { done: false, checkpoint: true, again: true };
 }
 
 /** The image is available: the imported volume and (unless kept) the staged bundle are no longer needed. */
