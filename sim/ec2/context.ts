@@ -27,7 +27,8 @@ const AWS_ID = /^[a-z]+-[0-9a-f]{8}([0-9a-f]{9})?$/;
 /** AWS rejects ids that are not `prefix-hex`; Eucalyptus 3.4/4.0 just doesn't find them. */
 function checkMalformed(ctx: Ec2Context, ids: string[], code: string, label: string): void {
   if (ctx.state.profile.eucalyptus) return;
-  const bad = ids.find((id) => !AWS_ID.test(id));
+  // Fixture ids in another style still resolve; only unknown ids are judged by their shape.
+  const bad = ids.find((id) => !AWS_ID.test(id) && !ctx.state.exists(id));
   if (bad) throw new SimError(code, `Invalid id: "${bad}"${label ? ` (expecting "${label}")` : ''}`);
 }
 
@@ -71,7 +72,7 @@ export function findSnapshot(ctx: Ec2Context, id: string): Snapshot {
 
 /** An image the account can see (own or public); `forChange` also requires ownership. */
 export function findImage(ctx: Ec2Context, id: string, forChange = false): Image {
-  if (!ctx.state.profile.eucalyptus && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id)) {
+  if (!ctx.state.profile.eucalyptus && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id) && !ctx.state.images.has(id)) {
     throw new SimError('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
   }
   const image = ctx.state.images.get(id);
