@@ -5,8 +5,9 @@
 // prefix, the import by its description mark, the volume and snapshot by their owner tags.
 import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
+import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import {
-  createSnapshot, createTags, deleteVolume, describeVolumes, findSnapshotsByOwner, importVolume, registerImage,
+  createSnapshot, createTags, deleteVolume, describeVolumes, importVolume, registerImage, toSnapshotInfo,
   type InstanceInfo,
 } from '../../cloud/ec2.ts';
 import { ensureBucket, presignGet } from '../../cloud/s3.ts';
@@ -176,14 +177,18 @@ async function snapshotImported(cloud: TaskCloud, state: CaptureState, instanceN
   if (!snap.snapshotId) {
     state.phase('Snapshotting');
     const step = `snapshot:${snap.deviceName}`;
+    // The imported volume is this capture's own, so any snapshot of it is too: found by volume, it is adopted
+    // even when a crash came between CreateSnapshot and the tags that follow it on Eucalyptus.
     let found;
     try {
-      found = (await findSnapshotsByOwner(cloud.gw, ownerTagValue(obj))).find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed');
+      const out = await cloud.gw.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'volume-id', Values: [volumeId] }] }));
+      found = (out.Snapshots ?? []).map(toSnapshotInfo).find((x) => x.state !== 'failed');
     } catch (err) {
-      throw outcomeOfCloudError(err, 'looking for snapshots made by this capture');
+      throw outcomeOfCloudError(err, `looking for snapshots of imported volume ${volumeId}`);
     }
     if (found) {
       snap.snapshotId = found.snapshotId;
+      if (found.tags?.[STEP_TAG] !== step) await tagObjects(cloud, obj, [found.snapshotId], step);
     } else {
       const [vol] = await describeVolumes(cloud.gw, [volumeId]);
       if (vol && vol.state !== 'available' && vol.state !== 'in-use') {

@@ -74,8 +74,8 @@ export async function waitForStatus(s: Scenario, plural: 'instancebundles' | 'im
   return last;
 }
 
-export async function killAfter(s: Scenario, child: ChildProcess, action: string, nth: number): Promise<void> {
-  await waitFor(async () => calls(s, action) >= nth, { timeoutMs: 60_000, intervalMs: 1, message: `${action} to be called` });
+export async function killAfter(s: Scenario, child: ChildProcess, action: string, nth: number, count: () => number = () => calls(s, action)): Promise<void> {
+  await waitFor(async () => count() >= nth, { timeoutMs: 60_000, intervalMs: 1, message: `${action} to be called` });
   child.kill('SIGKILL');
   await waitFor(async () => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 10_000, intervalMs: 20, message: 'operator to die' });
 }
