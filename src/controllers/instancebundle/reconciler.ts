@@ -81,7 +81,7 @@ export class InstanceBundleReconciler {
       if (work.status.phase !== before) this.deps.events.normal(obj, `Phase${work.status.phase}`, `bundle is now ${work.status.phase}`);
       if (result.done) return this.complete(work);
       if (result.checkpoint) await this.deps.writer.patchStatus(obj, { ...work.status, observedGeneration: work.generation });
-      if (!result.again) return { requeueAfterMs: result.requeueAfterMs ?? this.deps.waitingRequeueMs };
+      if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, this.untilTimeout(work)) };
     }
     return { requeueAfterMs: 1_000 };
   }
@@ -101,6 +101,12 @@ export class InstanceBundleReconciler {
     this.deps.forget(work.key);
     this.deps.events.normal(work.obj, s.imageId ? 'ImageAvailable' : 'BundleAvailable', what);
     return {};
+  }
+
+  /** A waiting bundle is looked at again when its timeout falls due, even if the cloud shows no change. */
+  private untilTimeout(work: BundleWork): number {
+    const left = Date.parse(work.status.startedAt!) + parseDuration(work.obj.spec.timeout ?? '2h') - Date.now();
+    return Math.max(100, left + 50);
   }
 
   private checkTimeout(work: BundleWork): void {

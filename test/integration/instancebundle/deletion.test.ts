@@ -65,3 +65,22 @@ describe('InstanceBundle deletion', function () {
     expect(bundleObjects(s, 'bundles', m.metadata.name)).to.deep.equal(objects);
   });
 });
+
+describe('InstanceBundle timeout', function () {
+  this.timeout(60_000);
+  let s: Scenario;
+  before(async () => {
+    s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, sim: { latency: { bundleStepMs: 10_000 } } });
+  });
+  after(async () => s?.close());
+
+  it('stalls with Timeout past spec.timeout and cancels the running task', async () => {
+    const inst = seed(s);
+    const m = bundleManifest(s, inst.id, { timeout: '2s' });
+    await s.create('instancebundles', m);
+    const stalled = await s.waitForCondition('instancebundles', m.metadata.name, 'Stalled', 'True', 20_000);
+    expect(stalled.status?.conditions?.find((c) => c.type === 'Stalled')?.reason).to.equal('Timeout');
+    expect(['cancelling', 'cancelled']).to.include(tasksOf(s, inst.id)[0]!.phase);
+    expect(calls(s, 'CancelBundleTask')).to.equal(1);
+  });
+});
