@@ -69,7 +69,7 @@ export async function waitForStatus(s: Scenario, plural: 'instancebundles' | 'im
       return test(last);
     }, { timeoutMs, intervalMs: 50, message: `${plural}/${name} status` });
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`);
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`, { cause: err });
   }
   return last;
 }
