@@ -85,6 +85,23 @@ describe('InstanceBundle dialects', function () {
       expect(s.sim.state.images.get(done.status!.imageId!)!.platform).to.equal('windows');
     });
 
+    it('cancels a task that is bundling when deleted (EC2 reports the cancelled task as failed)', async () => {
+      s.sim.state.latency = { ...s.sim.state.latency, bundleStepMs: 2_000 };
+      try {
+        const inst = seed(s, { platform: 'windows' });
+        const m = bundleManifest(s, inst.id);
+        await s.create('instancebundles', m);
+        await waitForStatus(s, 'instancebundles', m.metadata.name, (st) => st['state'] === 'bundling');
+        const before = s.sim.log.byAction();
+        await s.remove('instancebundles', m.metadata.name);
+        await s.waitGone('instancebundles', m.metadata.name);
+        console.log(`      calls (aws delete while bundling): ${JSON.stringify(callsSince(s, before))}`);
+        expect(tasksOf(s, inst.id)[0]!.phase).to.equal('cancelled');
+      } finally {
+        s.sim.state.latency = { ...s.sim.state.latency, bundleStepMs: 300 };
+      }
+    });
+
     it('refuses a Linux instance (EC2 bundles only Windows)', async () => {
       const inst = seed(s, { platform: 'linux' });
       const m = bundleManifest(s, inst.id);
