@@ -350,6 +350,12 @@ export async function findSnapshotsByOwner(gw: CloudGateway, ownerTag: string): 
   return (out.Snapshots ?? []).map(toSnapshotInfo);
 }
 
+/** The account's snapshots of one volume (adoption of a snapshot whose tags never arrived). */
+export async function findSnapshotsOfVolume(gw: CloudGateway, volumeId: string): Promise<SnapshotInfo[]> {
+  const out = await gw.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'volume-id', Values: [volumeId] }] }));
+  return (out.Snapshots ?? []).map(toSnapshotInfo);
+}
+
 /** Deleting a snapshot that is already gone succeeds. */
 export async function deleteSnapshot(gw: CloudGateway, snapshotId: string): Promise<void> {
   await orNotFound(gw.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })), undefined);

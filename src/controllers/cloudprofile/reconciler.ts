@@ -2,7 +2,7 @@
 // can do, and reports it in status. Captures and bundles wait while their profile is not Ready.
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
-import { markReady, markStalled, setCondition } from '../../api/conditions.ts';
+import { markReady, markReconciling, markStalled, setCondition } from '../../api/conditions.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities } from '../../cloud/capabilities.ts';
 import { CloudError } from '../../cloud/errors.ts';
@@ -51,6 +51,15 @@ export class CloudProfileReconciler {
       status = markReady(status, `cloud ${obj.spec.ec2Endpoint} reachable; ${describeCaps(caps)}`, gen);
       ready = true;
     } catch (err) {
+      if (err instanceof CloudError && (err.kind === 'throttled' || err.kind === 'retryable')) {
+        // Transient: a Ready profile stays Ready (its resources keep working); a new one reports why it waits.
+        // Either way the work queue retries with backoff.
+        if (!wasReady) {
+          status = markReconciling(status, err.kind === 'throttled' ? 'Throttled' : 'CloudUnreachable', `checking the cloud: ${err.message} (retrying)`, gen);
+          await this.deps.patchStatus(obj, { ...status, observedGeneration: gen });
+        }
+        throw err;
+      }
       const { reason, message } = explain(err);
       if (reason === 'CredentialsRejected' || reason.startsWith('CredentialsSecret')) {
         status.conditions = setCondition(status.conditions ?? [], { type: 'CredentialsValid', status: 'False', reason, message }, gen);

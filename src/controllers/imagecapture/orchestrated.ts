@@ -2,7 +2,7 @@
 // (Eucalyptus 3.3) or when asked: reboot unless noReboot, snapshot the root and attached volumes in parallel,
 // register an image from the snapshots with the user's mappings, follow it to `available`.
 import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
-import { createSnapshot, findSnapshotsByOwner, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
+import { createSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
@@ -96,15 +96,20 @@ async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanc
     }
     await Promise.all(missing.map(async (s) => {
       const step = `snapshot:${s.deviceName}`;
-      const found = existing.find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed');
-      if (found) {
-        s.snapshotId = found.snapshotId;
-        return;
-      }
+      const description = `${obj.spec.image.name} ${s.deviceName} (${owner})`;
       try {
+        // By owner tag, or, when a crash came between CreateSnapshot and CreateTags (clouds without
+        // TagSpecifications), by the volume and the description only this capture writes.
+        const found = existing.find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed')
+          ?? (await findSnapshotsOfVolume(cloud.gw, s.volumeId!)).find((x) => x.description === description && x.state !== 'failed');
+        if (found) {
+          s.snapshotId = found.snapshotId;
+          if (found.tags?.[STEP_TAG] !== step) await tagObjects(cloud, obj, [found.snapshotId], step);
+          return;
+        }
         const created = await createSnapshot(cloud.gw, {
           volumeId: s.volumeId!,
-          description: `${obj.spec.image.name} ${s.deviceName} (${owner})`,
+          description,
           tags: ownerTags(obj, step),
           tagOnCreate: cloud.capabilities.tagOnCreate,
         });

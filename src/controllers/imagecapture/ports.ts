@@ -3,7 +3,7 @@
 import type { BlockDeviceMapping, ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { Capabilities } from '../../cloud/capabilities.ts';
-import type { InstanceInfo, ImageInfo, SnapshotInfo } from '../../cloud/ec2.ts';
+import type { BundleTaskInfo, ConversionTaskInfo, InstanceInfo, ImageInfo, SnapshotInfo } from '../../cloud/ec2.ts';
 
 /** A batched poller's view for one kind of cloud object. */
 export interface Watcher<T> {
@@ -13,7 +13,6 @@ export interface Watcher<T> {
 }
 
 export interface CloudContext {
-  // (a KindCloud from controllers/shared/cloud-context.ts satisfies this)
   gw: CloudGateway;
   capabilities: Capabilities;
   /** Remember what the cloud showed it cannot do (3.3's CreateImage without an image id). */
@@ -21,6 +20,8 @@ export interface CloudContext {
   snapshots: Watcher<SnapshotInfo>;
   images: Watcher<ImageInfo>;
   instances: Watcher<InstanceInfo>;
+  bundleTasks: Watcher<BundleTaskInfo>;
+  conversionTasks: Watcher<ConversionTaskInfo>;
 }
 
 export interface CaptureWriter {

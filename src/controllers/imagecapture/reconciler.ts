@@ -8,6 +8,7 @@ import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
 import { cleanUp } from './cleanup.ts';
+import { cleanUpStaging } from '../shared/staging-cleanup.ts';
 import { runCreateImage } from './create-image.ts';
 import { runOrchestrated } from './orchestrated.ts';
 import type { CaptureEvents, CaptureWriter, CloudContext } from './ports.ts';
@@ -85,6 +86,8 @@ export class ImageCaptureReconciler {
       state.status.strategy = strategy;
       state.status.progress = 0;
       this.deps.events.normal(obj, 'Validated', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
+      // Written before anything is created: after a crash, an untagged image of this name is ours to adopt.
+      await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
     }
 
     for (let pass = 0; pass < 6; pass++) {
@@ -164,6 +167,11 @@ export class ImageCaptureReconciler {
       }
       throw err;
     }
+    if (state.status.strategy === 'ViaBundle') {
+      // A running bundle task or import is cancelled first; its staged objects and volume go with it.
+      const staging = await cleanUpStaging(cloud.gw, obj);
+      if (staging.pending.length) return { requeueAfterMs: 1_000 };
+    }
     const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
     this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
     this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, 'capture deleted');
@@ -201,6 +209,7 @@ export class ImageCaptureReconciler {
   private async cleanUpAfterFailure(state: CaptureState): Promise<void> {
     try {
       const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(state.obj.metadata.namespace!, state.obj.spec.cloudRef)).settings);
+      if (state.status.strategy === 'ViaBundle') await cleanUpStaging(cloud.gw, state.obj);
       const result = await cleanUp(cloud, state.obj, { includeImage: true });
       state.status.retainedObjects = result.kept.length ? result.kept : undefined;
       if (result.deleted.length) this.deps.events.normal(state.obj, 'CleanedUp', `removed temporary cloud objects: ${result.deleted.join(', ')}`);

@@ -14,7 +14,6 @@ import { ensureBucket, presignGet } from '../../cloud/s3.ts';
 import { checkBundleable } from '../shared/bundle-checks.ts';
 import { deleteBundleObjects, manifestKey, readManifestFacts } from '../shared/bundle-objects.ts';
 import { bundleFailureMessage, startOrAdoptBundle } from '../shared/bundle-task.ts';
-import type { KindCloud } from '../shared/cloud-context.ts';
 import { findConversionTasks, importDescription } from '../shared/conversion-task.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { stagingOf, type StagingLocation } from '../shared/staging-cleanup.ts';
@@ -25,16 +24,12 @@ import type { CaptureState } from './state.ts';
 import type { StepResult } from './step-result.ts';
 import { loadInstance } from './validate.ts';
 
-type TaskCloud = CloudContext & Pick<KindCloud, 'bundleTasks' | 'conversionTasks'>;
-
 const GIB = 1024 ** 3;
 /** The cloud fetches the manifest when the conversion starts; a day is ample and well under SigV4's 7-day cap. */
 const MANIFEST_URL_TTL_S = 24 * 3600;
 const CREATION_SLACK_MS = 2_000;
 
-export async function runViaBundle(context: CloudContext, state: CaptureState): Promise<StepResult> {
-  const cloud = context as TaskCloud;
-  if (!cloud.bundleTasks || !cloud.conversionTasks) throw new Error('ViaBundle needs the bundle and conversion task pollers in the cloud context');
+export async function runViaBundle(cloud: CloudContext, state: CaptureState): Promise<StepResult> {
   const staging = stagingOf(state.obj);
   let instance: InstanceInfo | undefined;
   const instanceNow = async () => (instance ??= await loadInstance(cloud, state.obj));
@@ -62,7 +57,7 @@ export async function runViaBundle(context: CloudContext, state: CaptureState): 
   return { done: true };
 }
 
-async function bundle(cloud: TaskCloud, state: CaptureState, staging: StagingLocation, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
+async function bundle(cloud: CloudContext, state: CaptureState, staging: StagingLocation, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
   const obj = state.obj;
   if (!state.status.bundleId) {
     const instance = await instanceNow();
@@ -107,7 +102,7 @@ async function bundle(cloud: TaskCloud, state: CaptureState, staging: StagingLoc
   return undefined;
 }
 
-async function importFromBundle(cloud: TaskCloud, state: CaptureState, staging: StagingLocation, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
+async function importFromBundle(cloud: CloudContext, state: CaptureState, staging: StagingLocation, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
   const obj = state.obj;
   const owner = ownerTagValue(obj);
   if (!state.status.conversionTaskId) {
@@ -166,7 +161,7 @@ async function importFromBundle(cloud: TaskCloud, state: CaptureState, staging: 
   return undefined;
 }
 
-async function snapshotImported(cloud: TaskCloud, state: CaptureState, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
+async function snapshotImported(cloud: CloudContext, state: CaptureState, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
   const obj = state.obj;
   const volumeId = state.status.importedVolumeId!;
   if (!state.status.snapshots?.length) {
@@ -228,7 +223,7 @@ async function snapshotImported(cloud: TaskCloud, state: CaptureState, instanceN
   return undefined;
 }
 
-async function register(cloud: TaskCloud, state: CaptureState, instance: InstanceInfo): Promise<StepResult> {
+async function register(cloud: CloudContext, state: CaptureState, instance: InstanceInfo): Promise<StepResult> {
   const obj = state.obj;
   state.phase('Registering');
   const adopted = await adoptImage(cloud, obj);
@@ -260,7 +255,7 @@ async function register(cloud: TaskCloud, state: CaptureState, instance: Instanc
 }
 
 /** The image is available: the imported volume and (unless kept) the staged bundle are no longer needed. */
-async function removeTemporaries(cloud: TaskCloud, state: CaptureState, staging: StagingLocation): Promise<void> {
+async function removeTemporaries(cloud: CloudContext, state: CaptureState, staging: StagingLocation): Promise<void> {
   try {
     if (state.status.importedVolumeId) await deleteVolume(cloud.gw, state.status.importedVolumeId);
     if (!staging.keepObjects) await deleteBundleObjects(cloud.gw, staging.bucket, staging.prefix);
@@ -269,7 +264,7 @@ async function removeTemporaries(cloud: TaskCloud, state: CaptureState, staging:
   }
 }
 
-async function dropStagedObjects(cloud: TaskCloud, staging: StagingLocation): Promise<void> {
+async function dropStagedObjects(cloud: CloudContext, staging: StagingLocation): Promise<void> {
   if (staging.keepObjects) return;
   await deleteBundleObjects(cloud.gw, staging.bucket, staging.prefix).catch(() => undefined);
 }

@@ -136,7 +136,7 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
           return c?.status === status;
         }, { timeoutMs, intervalMs: 100, message: `${plural}/${name} condition ${type}=${status}` });
       } catch (err) {
-        throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`);
+        throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
       }
       return last as never;
     },
