@@ -13,7 +13,7 @@ describe('ImageCapture under cloud trouble', function () {
     s = await startScenario({ profile: 'eucalyptus-3.4' });
     // A tight limit for this cloud: 5 requests/s, burst 5.
     await s.env.kubectl(['patch', 'cloudprofile', s.cloudName, '-n', s.namespace, '--type=merge', '-p', JSON.stringify({ spec: { rateLimit: { qps: 5, burst: 5 } } })]);
-    s.sim.faults.set({ throttle: { rate: 0.2 }, serverError: { rate: 0.1, status: 503 } });
+    s.sim.faults.set({ throttle: { rate: 0.08 }, serverError: { rate: 0.04, status: 503 } });
     const names: string[] = [];
     for (let i = 0; i < 4; i++) {
       const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: i % 2 ? 'Orchestrated' : 'CreateImage', noReboot: true });
