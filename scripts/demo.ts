@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       for (const image of sim.state.images.values()) {
         if (image.state === 'deregistered') continue;
         const snaps = image.blockDeviceMappings.filter((b) => b.ebs?.snapshotId).map((b) => `${b.deviceName}=${b.ebs!.snapshotId}`).join(' ');
-        say(`    [${name}] ${image.id} ${image.state.padEnd(9)} ${image.name}  ${image.imageLocation ?? snaps}`);
+        say(`    [${name}] ${image.id} ${image.state.padEnd(9)} ${image.name}  ${image.imageLocation || snaps}`);
       }
       const counts = sim.log.byAction();
       say(`    [${name}] EC2/S3 calls: ${Object.entries(counts).map(([a, n]) => `${a}=${n}`).join(' ')}`);

@@ -13,6 +13,7 @@ step() { echo; echo "==> $*"; }
 step "lint";       npx eslint . || static_failed=$((static_failed + 1))
 step "typecheck";  npx tsc -p tsconfig.json || static_failed=$((static_failed + 1))
 step "CRDs are generated from the schemas"; node scripts/gen-crds.ts --check || static_failed=$((static_failed + 1))
+step "chart CRDs, deploy/ and the Argo CD snippet are rendered from the sources"; bash scripts/render-deploy.sh --check || static_failed=$((static_failed + 1))
 
 run_tier() { # name, mocharc, [files...]
   local tier=$1 rc=$2; shift 2
