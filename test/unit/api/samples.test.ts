@@ -18,9 +18,10 @@ async function load(): Promise<Map<string, Doc[]>> {
 }
 
 describe('samples', () => {
-  it('has the five documented samples', async () => {
+  it('has the documented samples', async () => {
     expect([...(await load()).keys()].sort()).to.deep.equal([
-      'cloudprofile-demo.yaml', 'imagecapture-ebs.yaml', 'imagecapture-noreboot.yaml', 'imagecapture-viabundle.yaml', 'instancebundle-linux.yaml',
+      'cloudprofile-demo.yaml', 'imagecapture-ebs.yaml', 'imagecapture-instancestore-refused.yaml', 'imagecapture-noreboot.yaml',
+      'imagecapture-stopped.yaml', 'imagecapture-viabundle.yaml', 'instancebundle-linux.yaml',
     ]);
   });
   it('creates Secrets and CloudProfiles in sync wave -1, before what uses them', async () => {
