@@ -1,14 +1,14 @@
 // Wires the ImageCapture reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
 // status and finalizer writes, events, and poller wake-ups.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, FINALIZER, KINDS } from '../../api/constants.ts';
+import { API_VERSION, KINDS } from '../../api/constants.ts';
 import type { CloudProfile, ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { ManagerContext } from '../../runtime/manager.ts';
-import { ensureFinalizer, patchStatus, removeFinalizer } from '../../runtime/status.ts';
 import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
+import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
 import { usesProfile } from '../shared/profile-refs.ts';
 import { ImageCaptureReconciler } from './reconciler.ts';
 
@@ -40,24 +40,8 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
       o.contexts.forget(IMAGE_CAPTURE, key);
       if (!captures.getByKey(key)) fresh.forget(key);
     },
-    writer: {
-      patchStatus: async (obj, status: ImageCaptureStatus) => {
-        fresh.record(keyOf(obj), await patchStatus<ImageCapture>(ctx.kubeConfig, refOf(obj), status));
-      },
-      ensureFinalizer: async (obj) => {
-        const updated = await ensureFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
-        fresh.record(keyOf(obj), updated);
-        return updated;
-      },
-      removeFinalizer: async (obj) => {
-        await removeFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
-        fresh.forget(keyOf(obj));
-      },
-    },
-    events: {
-      normal: (obj, reason, message) => void ctx.recorder.normal(obj as KubernetesObject, reason, message),
-      warning: (obj, reason, message) => void ctx.recorder.warning(obj as KubernetesObject, reason, message),
-    },
+    writer: resourceWriter<ImageCapture, ImageCaptureStatus>(ctx, kindRef, fresh),
+    events: eventSink<ImageCapture>(ctx),
     log,
     rebootSettleMs: o.rebootSettleMs,
     verifyAvailableEveryMs: o.verifyAvailableEveryMs,
@@ -81,6 +65,3 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
   });
 }
 
-function refOf(obj: ImageCapture) {
-  return { ...kindRef, namespace: obj.metadata.namespace, name: obj.metadata.name! };
-}

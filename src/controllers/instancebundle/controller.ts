@@ -1,14 +1,14 @@
 // Wires the InstanceBundle reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
 // status and finalizer writes, events, and poller wake-ups.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, FINALIZER, KINDS } from '../../api/constants.ts';
+import { API_VERSION, KINDS } from '../../api/constants.ts';
 import type { CloudProfile, InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { ManagerContext } from '../../runtime/manager.ts';
-import { ensureFinalizer, patchStatus, removeFinalizer } from '../../runtime/status.ts';
 import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
+import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
 import { usesProfile } from '../shared/profile-refs.ts';
 import { InstanceBundleReconciler } from './reconciler.ts';
 
@@ -30,7 +30,6 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
   const fresh = new FreshObjects<InstanceBundle>();
   const log = ctx.log.child({ controller: 'instancebundle' });
   const keyOf = (x: KubernetesObject) => `${x.metadata?.namespace}/${x.metadata?.name}`;
-  const refOf = (x: InstanceBundle) => ({ ...kindRef, namespace: x.metadata.namespace, name: x.metadata.name! });
 
   const reconciler = new InstanceBundleReconciler({
     getBundle: (ns, name) => fresh.pick(`${ns}/${name}`, bundles.get(ns, name)),
@@ -40,24 +39,8 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
       o.contexts.forget(INSTANCE_BUNDLE, key);
       if (!bundles.getByKey(key)) fresh.forget(key);
     },
-    writer: {
-      patchStatus: async (obj, status: InstanceBundleStatus) => {
-        fresh.record(keyOf(obj), await patchStatus<InstanceBundle>(ctx.kubeConfig, refOf(obj), status));
-      },
-      ensureFinalizer: async (obj) => {
-        const updated = await ensureFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
-        fresh.record(keyOf(obj), updated);
-        return updated;
-      },
-      removeFinalizer: async (obj) => {
-        await removeFinalizer(ctx.kubeConfig, kindRef, obj, FINALIZER);
-        fresh.forget(keyOf(obj));
-      },
-    },
-    events: {
-      normal: (obj, reason, message) => void ctx.recorder.normal(obj as KubernetesObject, reason, message),
-      warning: (obj, reason, message) => void ctx.recorder.warning(obj as KubernetesObject, reason, message),
-    },
+    writer: resourceWriter<InstanceBundle, InstanceBundleStatus>(ctx, kindRef, fresh),
+    events: eventSink<InstanceBundle>(ctx),
     log,
     waitingRequeueMs: o.waitingRequeueMs ?? 60_000,
     cancelPollMs: o.cancelPollMs ?? 1_000,

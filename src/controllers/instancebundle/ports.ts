@@ -2,14 +2,11 @@
 // controllers/shared/cloud-context.ts), Kubernetes writes and events.
 import type { InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
+import type { ResourceWriter } from '../shared/resource-writer.ts';
 
 export type BundleCloud = KindCloud;
 
-export interface BundleWriter {
-  patchStatus(obj: InstanceBundle, status: InstanceBundleStatus): Promise<void>;
-  ensureFinalizer(obj: InstanceBundle): Promise<InstanceBundle>;
-  removeFinalizer(obj: InstanceBundle): Promise<void>;
-}
+export type BundleWriter = ResourceWriter<InstanceBundle, InstanceBundleStatus>;
 
 export interface BundleEvents {
   normal(obj: InstanceBundle, reason: string, message: string): void;

@@ -7,7 +7,13 @@ import type { CloudRegistry } from '../../cloud/registry.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import { applyOverrides, type Capabilities } from '../../cloud/capabilities.ts';
 import type { BundleTaskInfo, ConversionTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
-import type { Watcher } from '../imagecapture/ports.ts';
+
+/** A batched poller's view for one kind of cloud object. */
+export interface Watcher<T> {
+  watch(id: string, key: string): void;
+  unwatch(key: string): void;
+  get(id: string): T | { notFound: true } | undefined;
+}
 
 export interface KindCloud {
   gw: CloudGateway;
@@ -36,12 +42,20 @@ function scoped<T>(poller: BatchPoller<T>, kind: string): Watcher<T> {
   };
 }
 
+export interface CloudContextsOptions {
+  /** Benchmark baseline: per-resource, per-object polling instead of the shared batched pollers. */
+  naive?: NaiveWatcherOptions;
+}
+
 export class CloudContexts {
   private readonly registry: CloudRegistry;
   private readonly touched = new Map<string, Set<string>>();
+  private readonly naiveOptions: NaiveWatcherOptions | undefined;
+  private readonly naive = new Map<string, NaiveWatchers>();
 
-  constructor(registry: CloudRegistry) {
+  constructor(registry: CloudRegistry, options: CloudContextsOptions = {}) {
     this.registry = registry;
+    this.naiveOptions = options.naive;
   }
 
   async forKind(kind: string, settings: CloudSettings): Promise<KindCloud> {
@@ -52,6 +66,7 @@ export class CloudContexts {
     let clouds = this.touched.get(kind);
     if (!clouds) this.touched.set(kind, (clouds = new Set()));
     clouds.add(settings.id);
+    if (this.naiveOptions) return { gw, capabilities, learn: (partial) => this.registry.learn(settings.id, partial), ...this.naiveFor(settings.id, gw, kind) };
     return {
       gw,
       capabilities,
@@ -64,8 +79,29 @@ export class CloudContexts {
     };
   }
 
+  /** Naive watchers of one cloud, rebuilt (their resources woken) when the cloud's gateway was rebuilt. */
+  private naiveFor(id: string, gw: CloudGateway, kind: string): Pick<KindCloud, 'snapshots' | 'images' | 'instances' | 'bundleTasks' | 'conversionTasks'> {
+    let w = this.naive.get(id);
+    if (w?.gw !== gw) {
+      const orphans = w ? new Set(allNaive(w).flatMap((x) => x.watchedKeys())) : new Set<string>();
+      if (w) for (const x of allNaive(w)) x.stop();
+      w = createNaiveWatchers(gw, this.naiveOptions!);
+      this.naive.set(id, w);
+      for (const key of orphans) this.naiveOptions!.onChange(key);
+    }
+    const scope = (key: string) => `${kind}${SEP}${key}`;
+    return {
+      snapshots: scopedNaive(w.snapshots, scope),
+      images: scopedNaive(w.images, scope),
+      instances: scopedNaive(w.instances, scope),
+      bundleTasks: scopedNaive(w.bundleTasks, scope),
+      conversionTasks: scopedNaive(w.conversionTasks, scope),
+    };
+  }
+
   /** Drops every poller registration of one resource, on every cloud its kind has used. */
   forget(kind: string, key: string): void {
+    for (const w of this.naive.values()) for (const x of allNaive(w)) x.unwatch(`${kind}${SEP}${key}`);
     for (const id of this.touched.get(kind) ?? []) {
       if (!this.registry.lookup(id)) continue;
       const p = this.registry.pollers(id);

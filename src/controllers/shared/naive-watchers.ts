@@ -1,0 +1,115 @@
+// The benchmark's naive baseline (`--naive-polling`): every waiting resource polls each of its own objects with
+// its own Describe call (one id per call) on a fixed interval, the way most controllers poll. It exists only to
+// measure what the shared batched pollers save; production never turns it on.
+import type { CloudGateway } from '../../cloud/gateway.ts';
+import {
+  bundleTaskPoller, conversionTaskPoller, imagePoller, instancePoller, snapshotPoller,
+  type BatchPoller, type PollerFactoryOptions,
+} from '../../cloud/pollers.ts';
+import type { Watcher } from '../imagecapture/ports.ts';
+
+type PollerFactory<T> = (gw: CloudGateway, o: PollerFactoryOptions) => BatchPoller<T>;
+
+export interface NaiveWatcherOptions {
+  /** Fixed interval of every per-object poll. */
+  intervalMs: number;
+  /** Receives the scoped key (`Kind|ns/name`) of the resource whose object changed. */
+  onChange: (pollerKey: string) => void;
+}
+
+/** One single-id poller per (resource, object): no batching and no adaptive interval. */
+export class NaiveWatcher<T> {
+  private readonly gw: CloudGateway;
+  private readonly factory: PollerFactory<T>;
+  private readonly opts: NaiveWatcherOptions;
+  private readonly byKey = new Map<string, Map<string, BatchPoller<T>>>();
+  private readonly byId = new Map<string, Set<BatchPoller<T>>>();
+
+  constructor(gw: CloudGateway, factory: PollerFactory<T>, opts: NaiveWatcherOptions) {
+    this.gw = gw;
+    this.factory = factory;
+    this.opts = opts;
+  }
+
+  watch(id: string, key: string): void {
+    let mine = this.byKey.get(key);
+    if (!mine) this.byKey.set(key, (mine = new Map()));
+    if (mine.has(id)) return;
+    const poller = this.factory(this.gw, {
+      minIntervalMs: this.opts.intervalMs,
+      maxIntervalMs: this.opts.intervalMs,
+      backoffFactor: 1,
+      chunkSize: 1,
+      onChange: this.opts.onChange,
+    });
+    poller.watch(id, key);
+    mine.set(id, poller);
+    let all = this.byId.get(id);
+    if (!all) this.byId.set(id, (all = new Set()));
+    all.add(poller);
+  }
+
+  unwatch(key: string): void {
+    const mine = this.byKey.get(key);
+    if (!mine) return;
+    this.byKey.delete(key);
+    for (const [id, poller] of mine) {
+      poller.stop();
+      const all = this.byId.get(id);
+      all?.delete(poller);
+      if (all?.size === 0) this.byId.delete(id);
+    }
+  }
+
+  /** The freshest observation any resource's poller holds for `id`. */
+  get(id: string): ReturnType<BatchPoller<T>['get']> {
+    for (const poller of this.byId.get(id) ?? []) {
+      const seen = poller.get(id);
+      if (seen !== undefined) return seen;
+    }
+    return undefined;
+  }
+
+  /** Keys with an active watch (to wake them when the cloud's clients are rebuilt). */
+  watchedKeys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  stop(): void {
+    for (const key of [...this.byKey.keys()]) this.unwatch(key);
+  }
+}
+
+export interface NaiveWatchers {
+  gw: CloudGateway;
+  snapshots: NaiveWatcher<unknown>;
+  images: NaiveWatcher<unknown>;
+  instances: NaiveWatcher<unknown>;
+  bundleTasks: NaiveWatcher<unknown>;
+  conversionTasks: NaiveWatcher<unknown>;
+}
+
+export function createNaiveWatchers(gw: CloudGateway, opts: NaiveWatcherOptions): NaiveWatchers {
+  return {
+    gw,
+    snapshots: new NaiveWatcher(gw, snapshotPoller, opts) as NaiveWatcher<unknown>,
+    images: new NaiveWatcher(gw, imagePoller, opts) as NaiveWatcher<unknown>,
+    instances: new NaiveWatcher(gw, instancePoller, opts) as NaiveWatcher<unknown>,
+    bundleTasks: new NaiveWatcher(gw, bundleTaskPoller, opts) as NaiveWatcher<unknown>,
+    conversionTasks: new NaiveWatcher(gw, conversionTaskPoller, opts) as NaiveWatcher<unknown>,
+  };
+}
+
+export function allNaive(w: NaiveWatchers): NaiveWatcher<unknown>[] {
+  return [w.snapshots, w.images, w.instances, w.bundleTasks, w.conversionTasks];
+}
+
+/** A kind's view of one naive watcher, keys scoped like the batched pollers' (`Kind|ns/name`). */
+export function scopedNaive<T>(w: NaiveWatcher<unknown>, scope: (key: string) => string): Watcher<T> {
+  const typed = w as NaiveWatcher<T>;
+  return {
+    watch: (id, key) => typed.watch(id, scope(key)),
+    unwatch: (key) => typed.unwatch(scope(key)),
+    get: (id) => typed.get(id),
+  };
+}

@@ -1,0 +1,69 @@
+// The working copy of one resource's status during a reconcile: steps change it, the reconciler writes it back
+// once (or at a checkpoint before a call that must not be repeated after a crash).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { FINALIZER } from '../../api/constants.ts';
+import type { Condition } from '../../api/types.ts';
+import { getCondition, markReady, markReconciling, markStalled, setCondition } from '../../api/conditions.ts';
+
+interface StatusShape {
+  phase?: string;
+  conditions?: Condition[];
+}
+
+export class ResourceState<T extends KubernetesObject & { status?: S }, S extends StatusShape, P extends string = NonNullable<S['phase']>> {
+  readonly obj: T;
+  status: S;
+  private readonly original: string;
+
+  constructor(obj: T) {
+    this.obj = obj;
+    this.status = structuredClone(obj.status ?? ({} as S));
+    this.original = JSON.stringify(this.status);
+  }
+
+  get key(): string {
+    return `${this.obj.metadata?.namespace}/${this.obj.metadata?.name}`;
+  }
+
+  get generation(): number {
+    return this.obj.metadata?.generation ?? 0;
+  }
+
+  get changed(): boolean {
+    return JSON.stringify(this.status) !== this.original;
+  }
+
+  get hasFinalizer(): boolean {
+    return (this.obj.metadata?.finalizers ?? []).includes(FINALIZER);
+  }
+
+  phase(phase: P): void {
+    this.status.phase = phase;
+  }
+
+  step(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void {
+    this.status.conditions = setCondition(this.status.conditions ?? [], { type, status, reason, message }, this.generation);
+  }
+
+  condition(type: string): Condition | undefined {
+    return getCondition(this.status.conditions ?? [], type);
+  }
+
+  reconciling(reason: string, message: string): void {
+    this.status = markReconciling(this.status, reason, message, this.generation);
+  }
+
+  stalled(reason: string, message: string): void {
+    this.status = markStalled(this.status, reason, message, this.generation);
+  }
+
+  ready(message: string): void {
+    this.status = markReady(this.status, message, this.generation);
+  }
+
+  /** True when a Stalled condition for this generation says the resource cannot go on without a change. */
+  get stalledForGeneration(): boolean {
+    const c = this.condition('Stalled');
+    return c?.status === 'True' && (c.observedGeneration ?? 0) >= this.generation;
+  }
+}
