@@ -45,23 +45,20 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
   const profiles = manager.informer<never>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
 
   const wakers = new Map<string, (key: string) => void>();
+  const wake = (pollerKey: string) => {
+    const { kind, key } = routeKey(pollerKey);
+    wakers.get(kind)?.(key);
+  };
   const registry = new CloudRegistry({
     gateway: { onCall: (action, outcome) => cloudCallsTotal.inc({ cloud: 'all', action, outcome }) },
-    pollers: {
-      minIntervalMs: cfg.pollMinMs,
-      maxIntervalMs: cfg.pollMaxMs,
-      onChange: (pollerKey) => {
-        const { kind, key } = routeKey(pollerKey);
-        wakers.get(kind)?.(key);
-      },
-    },
+    pollers: { minIntervalMs: cfg.pollMinMs, maxIntervalMs: cfg.pollMaxMs, onChange: wake },
   });
   const clouds = new CloudResolver({
     core: kubeConfig.makeApiClient(CoreV1Api),
     getProfile: (ns, name) => profiles.get(ns, name) as never,
     defaultProfile,
   });
-  const contexts = new CloudContexts(registry);
+  const contexts = new CloudContexts(registry, cfg.naivePolling ? { naive: { intervalMs: cfg.naivePollIntervalMs, onChange: wake } } : {});
 
   let captures!: Controller<ImageCapture>;
   let bundles!: Controller<InstanceBundle>;

@@ -7,6 +7,7 @@ import type { CloudRegistry } from '../../cloud/registry.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import { applyOverrides, type Capabilities } from '../../cloud/capabilities.ts';
 import type { BundleTaskInfo, ConversionTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
+import { allNaive, createNaiveWatchers, scopedNaive, type NaiveWatcherOptions, type NaiveWatchers } from './naive-watchers.ts';
 
 /** A batched poller's view for one kind of cloud object. */
 export interface Watcher<T> {
