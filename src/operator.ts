@@ -16,7 +16,7 @@ import { usesProfile } from './controllers/shared/profile-refs.ts';
 import type { Controller } from './runtime/controller.ts';
 import { startHealthServer, type HealthServer } from './runtime/health.ts';
 import { Manager } from './runtime/manager.ts';
-import { cloudCallsTotal } from './runtime/metrics.ts';
+import { resourcesGauge } from './runtime/metrics.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -50,7 +50,6 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     wakers.get(kind)?.(key);
   };
   const registry = new CloudRegistry({
-    gateway: { onCall: (action, outcome) => cloudCallsTotal.inc({ cloud: 'all', action, outcome }) },
     pollers: { minIntervalMs: cfg.pollMinMs, maxIntervalMs: cfg.pollMaxMs, onChange: wake },
   });
   const clouds = new CloudResolver({
@@ -83,6 +82,15 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     },
   })));
 
+  // Resources by kind and phase, from the caches (no API calls).
+  const countPhases = setInterval(() => {
+    resourcesGauge.reset();
+    for (const [kind, c] of [[IMAGE_CAPTURE, captures], [INSTANCE_BUNDLE, bundles]] as const) {
+      for (const o of c.primary.list() as Array<{ status?: { phase?: string } }>) resourcesGauge.inc({ kind, phase: o.status?.phase ?? 'Pending' });
+    }
+  }, 15_000);
+  countPhases.unref();
+
   const health = await startHealthServer({ port: cfg.healthPort, host: cfg.healthHost, readiness: () => manager.ready });
   await manager.start();
   log.info({ namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
@@ -90,6 +98,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     manager,
     health,
     async stop() {
+      clearInterval(countPhases);
       await manager.stop();
       registry.close();
       await health.close();

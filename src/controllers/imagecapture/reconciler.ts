@@ -97,7 +97,7 @@ export class ImageCaptureReconciler {
       if (result.event) this.deps.events.normal(obj, 'StrategyChanged', result.event);
       if (result.done) return this.complete(state);
       if (result.checkpoint) await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
-      if (!result.again) return { requeueAfterMs: result.requeueAfterMs ?? this.deps.waitingRequeueMs };
+      if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, this.timeLeft(state) + 100) };
     }
     return { requeueAfterMs: 1_000 };
   }
@@ -143,10 +143,13 @@ export class ImageCaptureReconciler {
     return { requeueAfterMs: this.deps.verifyAvailableEveryMs };
   }
 
+  /** Time until spec.timeout runs out (a waiting capture is looked at again by then at the latest). */
+  private timeLeft(state: CaptureState): number {
+    return Math.max(0, Date.parse(state.status.startedAt!) + parseDuration(state.obj.spec.timeout ?? '2h') - Date.now());
+  }
+
   private checkTimeout(state: CaptureState): void {
-    const limit = parseDuration(state.obj.spec.timeout ?? '2h');
-    const started = Date.parse(state.status.startedAt!);
-    if (Date.now() - started > limit) {
+    if (this.timeLeft(state) <= 0) {
       throw new StallError('Timeout', `the capture did not finish within spec.timeout (${state.obj.spec.timeout ?? '2h'}); temporary cloud objects were removed`);
     }
   }

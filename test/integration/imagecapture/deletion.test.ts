@@ -52,6 +52,22 @@ describe('ImageCapture deletion', function () {
       s.sim.state.latency = { ...s.sim.state.latency, snapshotMs: 0 };
     }
   });
+
+  it('a capture past spec.timeout is Stalled with reason Timeout and its unfinished snapshots are removed', async () => {
+    s.sim.state.latency = { ...s.sim.state.latency, snapshotMs: 60_000 };
+    try {
+      const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true, timeout: '3s' });
+      await s.create('imagecaptures', m);
+      const obj = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled', 'True', 60_000);
+      const stalled = (obj.status as { conditions: Array<{ type: string; reason: string; message: string }> }).conditions.find((c) => c.type === 'Stalled')!;
+      expect(stalled.reason).to.equal('Timeout');
+      expect(stalled.message).to.match(/spec.timeout \(3s\)/);
+      expect(s.sim.log.count('CreateSnapshot')).to.be.greaterThan(0);
+      await waitUntil(() => ownedObjects(s, s.namespace, m.metadata.name).snapshots.length === 0);
+    } finally {
+      s.sim.state.latency = { ...s.sim.state.latency, snapshotMs: 0 };
+    }
+  });
 });
 
 async function waitUntil(fn: () => boolean, timeoutMs = 30_000): Promise<void> {
