@@ -1,0 +1,101 @@
+// The operator as a child process, so memory and CPU figures are its own: peak RSS from /proc/<pid>/status
+// (VmHWM) and CPU seconds from /proc/<pid>/stat (utime + stime), plus its /readyz and /metrics.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../test/env/free-port.ts';
+import { spawnTracked, type TrackedProcess } from '../test/env/processes.ts';
+import { GiveUp, waitFor } from '../test/env/wait-for.ts';
+import { root } from './world.ts';
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export interface OperatorOptions {
+  kubeconfig: string;
+  namespace: string;
+  naive: boolean;
+  logDir: string;
+  label: string;
+  env?: Record<string, string>;
+}
+
+export interface OperatorStats {
+  peakRssMb: number;
+  rssMb: number;
+  cpuSeconds: number;
+}
+
+export interface OperatorProcess {
+  pid: number;
+  healthPort: number;
+  /** Milliseconds from spawn until /readyz answered 200 (every informer synced). */
+  readyMs: number;
+  stats(): OperatorStats;
+  metrics(): Promise<string>;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorProcess(o: OperatorOptions): Promise<OperatorProcess> {
+  mkdirSync(o.logDir, { recursive: true });
+  const healthPort = await freePort();
+  const t0 = performance.now();
+  const proc: TrackedProcess = spawnTracked(`operator-${o.label}`, process.execPath, [join(root, 'src/main.ts')], {
+    logPath: join(o.logDir, `operator-${o.label}.log`),
+    cwd: root,
+    env: {
+      KUBECONFIG: o.kubeconfig,
+      EIO_NAMESPACE: o.namespace,
+      EIO_WATCH_NAMESPACES: o.namespace,
+      EIO_HEALTH_PORT: String(healthPort),
+      EIO_HEALTH_HOST: '127.0.0.1',
+      EIO_LOG_LEVEL: 'warn',
+      EIO_NAIVE_POLLING: String(o.naive),
+      ...o.env,
+    },
+  });
+  const base = `http://127.0.0.1:${healthPort}`;
+  await waitFor(async () => {
+    if (proc.hasExited()) throw new GiveUp(`operator exited (${await proc.exited}):\n${proc.logTail(30)}`);
+    return (await fetch(`${base}/readyz`)).ok;
+  }, { timeoutMs: 300_000, intervalMs: 50, message: 'operator /readyz' });
+  const readyMs = performance.now() - t0;
+  let last: OperatorStats = { peakRssMb: 0, rssMb: 0, cpuSeconds: 0 };
+  const stats = (): OperatorStats => {
+    if (proc.hasExited()) return last;
+    try {
+      const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+      // Fields after the command name (which may hold spaces) start after the last ')'.
+      const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+      last = { peakRssMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024, cpuSeconds: ticks / CLOCK_TICKS };
+    } catch { /* exited between the check and the read */ }
+    return last;
+  };
+  return {
+    pid: proc.pid,
+    healthPort,
+    readyMs,
+    stats,
+    metrics: async () => (await fetch(`${base}/metrics`)).text(),
+    async kill() {
+      stats();
+      process.kill(proc.pid, 'SIGKILL');
+      await proc.exited;
+    },
+    async stop() {
+      stats();
+      await proc.stop(10_000);
+    },
+  };
+}
+
+/** Sum of a Prometheus counter or gauge over all its label sets. */
+export function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
