@@ -68,7 +68,10 @@ export async function waitSettled(s: Scenario, resources: TrackedResource[], tim
       waiting = [];
       for (const r of resources) {
         const obj = await s.get<{ status?: { conditions?: Condition[] } } & { metadata?: object }>(r.plural, r.name);
-        if (r.deleted ? obj !== undefined : !settled(obj)) waiting.push(`${r.plural}/${r.name}`);
+        if (r.deleted ? obj !== undefined : !settled(obj)) {
+          const why = (obj?.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}=${c.reason}: ${c.message}`);
+          waiting.push(`${r.plural}/${r.name}${r.deleted ? ' (deleted)' : ''} [${why.join('; ')}]`);
+        }
       }
       return waiting.length === 0;
     }, { timeoutMs, intervalMs: 250, message: 'every resource to settle' });

@@ -1,0 +1,134 @@
+// Cloud faults: slow, dropped and throttled calls, the endpoint gone for a while, credentials rotated, failed
+// snapshots/images/bundles, an image deregistered by hand. Every run ends with the invariant checker.
+import { expect } from 'chai';
+import { waitFor } from '../../env/index.ts';
+import { startScenario, type Scenario } from '../support/scenario.ts';
+import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
+import { checkInvariants, cloudBaseline, ResourceTracker, type CloudBaseline } from './invariants.ts';
+import { createCalls, diffCalls, waitSettled } from './helpers.ts';
+
+type Cond = { type: string; status: string; reason: string; message: string };
+const condOf = (o: { status?: unknown } | undefined, type: string) => ((o?.status as { conditions?: Cond[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+
+describe('reliability: cloud faults', function () {
+  this.timeout(180_000);
+  let s: Scenario;
+  let t: ResourceTracker;
+  let baseline: CloudBaseline;
+  beforeEach(async () => {
+    s = await startScenario({ profile: 'eucalyptus-3.4', operator: { verifyAvailableEveryMs: 500 } });
+    t = new ResourceTracker(s);
+    baseline = cloudBaseline(s);
+  });
+  afterEach(async () => {
+    s?.sim.faults.clear();
+    await s?.close();
+  });
+
+  it('slow, dropped, throttled and 5xx calls together: every capture completes with exactly one image', async () => {
+    // Per-call rates a troubled cloud shows; a reconcile makes ~10 calls and is retried whole with backoff, so
+    // much higher rates only stretch the run (backoff grows to minutes), they do not change the outcome.
+    s.sim.faults.set({ delay: { rate: 0.2, ms: 400 }, drop: { rate: 0.03 }, throttle: { rate: 0.1 }, serverError: { rate: 0.03 } });
+    const before = createCalls(s);
+    for (let i = 0; i < 4; i++) {
+      await t.create('imagecaptures', captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: i % 2 ? 'Orchestrated' : 'CreateImage', noReboot: true }));
+    }
+    await waitSettled(s, t.resources, 150_000);
+    s.sim.faults.clear();
+    const fired = { ...s.sim.faults.fired };
+    const calls = diffCalls(createCalls(s), before);
+    console.log(`      faults fired ${JSON.stringify(fired)}; creating calls ${JSON.stringify(calls)}`);
+    expect(fired.drop ?? 0).to.be.greaterThan(0);
+    expect(fired.delay ?? 0).to.be.greaterThan(0);
+    const report = await checkInvariants(s, { resources: t.resources, baseline });
+    expect(report.ready).to.equal(4);
+    // A dropped create may have reached the cloud: adoption by tag/name must still leave one image per capture.
+    expect(report.cloud.images).to.equal(4);
+  });
+
+  it('a throttling storm (every call throttled for a while): captures wait, then finish once it passes', async () => {
+    s.sim.faults.set({ throttle: { rate: 1 } });
+    const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true });
+    await t.create('imagecaptures', m);
+    await waitFor(() => (s.sim.faults.fired.throttle ?? 0) >= 5, { timeoutMs: 30_000, intervalMs: 50, message: 'throttled calls' });
+    expect(condOf(await s.get('imagecaptures', m.metadata.name), 'Stalled')?.status, 'throttling is not terminal').to.not.equal('True');
+    s.sim.faults.clear(['throttle']);
+    await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 90_000);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
+  it('the endpoint drops every connection for a while, then comes back: work resumes and nothing leaks', async () => {
+    const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true });
+    s.sim.faults.set({ drop: { rate: 1 } });
+    await t.create('imagecaptures', m);
+    // Down long enough for several retries with backoff.
+    await waitFor(() => (s.sim.faults.fired.drop ?? 0) >= 5, { timeoutMs: 30_000, intervalMs: 50, message: 'dropped calls' });
+    const waiting = await s.get('imagecaptures', m.metadata.name);
+    expect(condOf(waiting, 'Ready')?.status).to.not.equal('True');
+    expect(condOf(waiting, 'Stalled')?.status, 'an outage is not terminal').to.not.equal('True');
+    s.sim.faults.clear(['drop']);
+    await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 90_000);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
+  it('credentials rotated: the old key is retired after the Secret is updated, and new captures still complete', async () => {
+    const first = captureManifest(s, seedInstance(s).id);
+    await t.create('imagecaptures', first);
+    await s.waitForCondition('imagecaptures', first.metadata.name, 'Ready');
+    const account = s.sim.state.accountsByKey.get('AKIDEMOEUCALYPTUS000')!;
+    const rotated = { ...account, accessKeyId: 'AKIROTATEDEUCALYPT01', secretAccessKey: 'rotated-secret-key' };
+    s.sim.state.accountsByKey.set(rotated.accessKeyId, rotated);
+    await s.env.kubectl(['apply', '-n', s.namespace, '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `${s.cloudName}-credentials` }, stringData: { accessKeyId: rotated.accessKeyId, secretAccessKey: rotated.secretAccessKey } }),
+    });
+    s.sim.state.accountsByKey.delete('AKIDEMOEUCALYPTUS000');
+    const second = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true });
+    await t.create('imagecaptures', second);
+    await s.waitForCondition('imagecaptures', second.metadata.name, 'Ready', 'True', 90_000);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
+  it('failed snapshot, failed image and failed bundle: Stalled with the reason, temporary objects removed', async () => {
+    s.sim.faults.set({ failSnapshot: { count: 1 } });
+    const snap = captureManifest(s, seedInstance(s, { attachedVolumes: 2 }).id, { strategy: 'Orchestrated', noReboot: true });
+    await t.create('imagecaptures', snap);
+    const a = await s.waitForCondition('imagecaptures', snap.metadata.name, 'Stalled', 'True', 60_000);
+    expect(condOf(a, 'Stalled')?.reason).to.equal('SnapshotFailed');
+
+    s.sim.faults.set({ failImage: { count: 1 } });
+    const img = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'CreateImage', noReboot: true });
+    await t.create('imagecaptures', img);
+    const b = await s.waitForCondition('imagecaptures', img.metadata.name, 'Stalled', 'True', 60_000);
+    expect(condOf(b, 'Stalled')?.reason).to.be.oneOf(['ImageFailed', 'SnapshotFailed']);
+
+    s.sim.faults.set({ failBundle: { count: 1 } });
+    const [inst] = s.sim.state.seedInstances({ count: 1, rootDeviceType: 'instance-store' });
+    const bundle = { metadata: { name: 'failing-bundle' }, spec: { cloudRef: { name: s.cloudName }, instanceId: inst!.id, storage: { bucket: 'demo-bundles', prefix: 'failing-bundle' } } };
+    await t.create('instancebundles', bundle);
+    const c = await s.waitForCondition('instancebundles', 'failing-bundle', 'Stalled', 'True', 60_000);
+    expect(condOf(c, 'Stalled')?.reason).to.equal('BundleFailed');
+    const report = await checkInvariants(s, { resources: t.resources, baseline });
+    console.log(`      stalled ${JSON.stringify(report.stalled)}; cloud ${JSON.stringify(report.cloud)}`);
+    // The failed snapshot's sibling is deleted; a failed CreateImage leaves no image behind.
+    expect(report.cloud.images).to.equal(0);
+  });
+
+  it('an image deregistered by hand: the capture says so (Stalled ImageDeregistered) and never re-creates it', async () => {
+    const m = captureManifest(s, seedInstance(s).id);
+    await t.create('imagecaptures', m);
+    const ready = await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready');
+    const imageId = (ready.status as { imageId: string }).imageId;
+    const creates = s.sim.log.count('CreateImage') + s.sim.log.count('RegisterImage');
+    s.sim.state.images.get(imageId)!.state = 'deregistered';
+    // A vanished id is reported after the poller's not-found grace (30 s, for eventual consistency).
+    const stalled = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled', 'True', 60_000);
+    expect(condOf(stalled, 'Stalled')?.reason).to.equal('ImageDeregistered');
+    expect(condOf(stalled, 'Ready')?.status).to.equal('False');
+    expect(condOf(stalled, 'Stalled')?.message).to.include(imageId);
+    // Several verify periods later: still no new image.
+    const seen = s.sim.log.count('DescribeImages');
+    await waitFor(() => s.sim.log.count('DescribeImages') >= seen + 2 || undefined, { timeoutMs: 5_000, intervalMs: 100, message: 'more looks' }).catch(() => undefined);
+    expect(s.sim.log.count('CreateImage') + s.sim.log.count('RegisterImage')).to.equal(creates);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+});
