@@ -1,6 +1,8 @@
 // Minimal REST access to any API path with the KubeConfig's credentials and TLS settings. The informer, status
 // and finalizer code work on resources by (apiVersion, plural), core or custom, which the generated typed
 // clients do not cover uniformly; errors are the client's ApiException so callers test one error shape.
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
+import { Agent } from 'undici';
 import {
   ApiException,
   HttpMethod,
@@ -43,19 +45,42 @@ export interface RequestOptions {
 
 const http = new IsomorphicFetchHttpLibrary();
 
+
 /** One connection pool per KubeConfig (see `authenticate`). */
-const dispatchers = new WeakMap<KubeConfig, ReturnType<RequestContext['getDispatcher']>>();
+const pools = new WeakMap<KubeConfig, Promise<Agent>>();
 
 /**
- * Apply the KubeConfig's credentials to a request. The client builds a new connection pool (undici Agent)
- * for every request, so each call would pay a fresh TCP and TLS handshake and leave sockets behind; we keep
- * the first pool per KubeConfig and reuse it, while headers (tokens that rotate) are still applied per request.
+ * An HTTP/1.1 keep-alive pool with the KubeConfig's TLS material. The client would build a new pool for every
+ * request (a fresh TCP and TLS handshake each time, sockets left behind), and undici's HTTP/2 sessions raise an
+ * uncaught "socket idle timeout" when the API server goes away, which would kill the operator.
  */
+function poolFor(kubeConfig: KubeConfig): Promise<Agent> {
+  let pool = pools.get(kubeConfig);
+  if (!pool) {
+    pool = (async () => {
+      const tls: HttpsRequestOptions = {};
+      await kubeConfig.applyToHTTPSOptions(tls);
+      return new Agent({
+        allowH2: false,
+        connect: {
+          ca: tls.ca as string | undefined,
+          cert: tls.cert as string | undefined,
+          key: tls.key as string | undefined,
+          rejectUnauthorized: tls.rejectUnauthorized ?? true,
+          keepAlive: true,
+          keepAliveInitialDelay: 30_000,
+        },
+      });
+    })();
+    pools.set(kubeConfig, pool);
+  }
+  return pool;
+}
+
+/** Apply the KubeConfig's credentials (headers, tokens that rotate) to a request, on the shared pool. */
 export async function authenticate(kubeConfig: KubeConfig, ctx: RequestContext): Promise<void> {
   await kubeConfig.applySecurityAuthentication(ctx);
-  const cached = dispatchers.get(kubeConfig);
-  if (cached) ctx.setDispatcher(cached);
-  else dispatchers.set(kubeConfig, ctx.getDispatcher());
+  if (kubeConfig.getCurrentCluster()?.server.startsWith('https:')) ctx.setDispatcher(await poolFor(kubeConfig));
 }
 
 export async function kubeRequest<T>(
