@@ -1,7 +1,6 @@
 // Assembles the operator: caches, controllers, the shared cloud registry with its batched pollers, leader
 // election, and the health/metrics server. main.ts only parses flags and handles signals.
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, KINDS } from './api/constants.ts';
 import type { ImageCapture, InstanceBundle } from './api/types.ts';
@@ -53,7 +52,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     pollers: { minIntervalMs: cfg.pollMinMs, maxIntervalMs: cfg.pollMaxMs, onChange: wake },
   });
   const clouds = new CloudResolver({
-    core: kubeConfig.makeApiClient(CoreV1Api),
+    kubeConfig,
     getProfile: (ns, name) => profiles.get(ns, name) as never,
     defaultProfile,
   });

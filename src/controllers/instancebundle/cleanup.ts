@@ -59,9 +59,11 @@ export async function tearDown(cloud: BundleCloud, work: BundleWork, plan: Teard
         kept.push(imageId);
       }
     }
-    if (plan.deleteAll || !complete) {
+    // Without a task of ours nothing of ours was written: objects at this prefix belong to someone else.
+    const wroteHere = task !== undefined || work.status.bundleId !== undefined;
+    if (wroteHere && (plan.deleteAll || !complete)) {
       deleted.push(...(await deleteBundleObjects(cloud.gw, bucket, prefix)).map((k) => `${bucket}/${k}`));
-    } else {
+    } else if (wroteHere) {
       kept.push(`${bucket}/${prefix}.*`);
     }
   } catch (err) {

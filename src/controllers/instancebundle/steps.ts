@@ -11,6 +11,7 @@ import { manifestKey } from '../shared/bundle-objects.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptOrRegister, checkImageNameFree } from './image.ts';
 import { loadInstance } from './instance.ts';
+import { checkStorageFree } from './storage-check.ts';
 import type { BundleCloud, BundleEvents, BundleStepResult } from './ports.ts';
 import type { BundleWork } from './state.ts';
 
@@ -37,12 +38,14 @@ async function startBundle(cloud: BundleCloud, work: BundleWork, events: BundleE
   await checkImageNameFree(cloud, work.obj);
   await ensureStorage(cloud, work.obj, events);
   const created = work.obj.metadata.creationTimestamp ? new Date(work.obj.metadata.creationTimestamp) : undefined;
+  const notBefore = created ? new Date(created.getTime() - CREATION_SLACK_MS) : undefined;
+  await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, notBefore);
   const { task, adopted } = await startOrAdoptBundle(cloud.gw, {
     instanceId: spec.instanceId,
     bucket: spec.storage.bucket,
     prefix: spec.storage.prefix,
     uploadPolicyTtlMs: parseDuration(spec.uploadPolicyTTL ?? '12h'),
-    ...(created ? { notBefore: new Date(created.getTime() - CREATION_SLACK_MS) } : {}),
+    ...(notBefore ? { notBefore } : {}),
   });
   work.status.bundleId = task.bundleId;
   work.status.state = task.state;

@@ -1,13 +1,14 @@
 // Resolves the cloud a resource uses: its CloudProfile (same namespace only) and that profile's credentials
 // Secret (same namespace only), or the operator's default cloud. Secrets are read on demand, never cached
 // cluster-wide, and re-read after a short time or when the cloud rejects the credentials.
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { kubeRequest, statusCodeOf } from '../../runtime/rest.ts';
 import type { CloudProfile, LocalObjectReference } from '../../api/types.ts';
 import { DEFAULT_RATE_LIMIT, type CloudSettings } from '../../cloud/settings.ts';
 import { StallError, WaitError } from './outcomes.ts';
 
 export interface CloudResolverOptions {
-  core: CoreV1Api;
+  kubeConfig: KubeConfig;
   getProfile: (namespace: string, name: string) => CloudProfile | undefined;
   /** Where the default cloud's CloudProfile lives (the operator's namespace) and its name. */
   defaultProfile?: { namespace: string; name: string };
@@ -104,11 +105,11 @@ export class CloudResolver {
     if (cached && Date.now() - cached.readAt < ttl) return cached.data;
     let data: Record<string, string> | undefined;
     try {
-      const secret = await this.opts.core.readNamespacedSecret({ name, namespace });
+      const secret = await kubeRequest<V1Secret>(this.opts.kubeConfig, 'GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`);
       data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
       for (const [k, v] of Object.entries(secret.stringData ?? {})) data[k] = v;
     } catch (err) {
-      if ((err as { code?: number }).code !== 404) throw err;
+      if (statusCodeOf(err) !== 404) throw err;
       data = undefined;
     }
     this.secrets.set(key, { data, readAt: Date.now() });
