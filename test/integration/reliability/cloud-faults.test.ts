@@ -5,10 +5,8 @@ import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker, type CloudBaseline } from './invariants.ts';
-import { createCalls, diffCalls, waitSettled } from './helpers.ts';
+import { condOf, createCalls, diffCalls, waitSettled, type WithStatus } from './helpers.ts';
 
-type Cond = { type: string; status: string; reason: string; message: string };
-const condOf = (o: { status?: unknown } | undefined, type: string) => ((o?.status as { conditions?: Cond[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
 
 describe('reliability: cloud faults', function () {
   this.timeout(180_000);
@@ -51,7 +49,7 @@ describe('reliability: cloud faults', function () {
     const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true });
     await t.create('imagecaptures', m);
     await waitFor(() => (s.sim.faults.fired.throttle ?? 0) >= 5, { timeoutMs: 30_000, intervalMs: 50, message: 'throttled calls' });
-    expect(condOf(await s.get('imagecaptures', m.metadata.name), 'Stalled')?.status, 'throttling is not terminal').to.not.equal('True');
+    expect(condOf(await s.get<WithStatus>('imagecaptures', m.metadata.name), 'Stalled')?.status, 'throttling is not terminal').to.not.equal('True');
     s.sim.faults.clear(['throttle']);
     await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 90_000);
     await checkInvariants(s, { resources: t.resources, baseline });
@@ -63,7 +61,7 @@ describe('reliability: cloud faults', function () {
     await t.create('imagecaptures', m);
     // Down long enough for several retries with backoff.
     await waitFor(() => (s.sim.faults.fired.drop ?? 0) >= 5, { timeoutMs: 30_000, intervalMs: 50, message: 'dropped calls' });
-    const waiting = await s.get('imagecaptures', m.metadata.name);
+    const waiting = await s.get<WithStatus>('imagecaptures', m.metadata.name);
     expect(condOf(waiting, 'Ready')?.status).to.not.equal('True');
     expect(condOf(waiting, 'Stalled')?.status, 'an outage is not terminal').to.not.equal('True');
     s.sim.faults.clear(['drop']);

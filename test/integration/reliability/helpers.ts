@@ -90,3 +90,11 @@ export function createCalls(s: Scenario): Record<string, number> {
 export function diffCalls(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
+
+export type Cond = { type: string; status: string; reason: string; message: string };
+export type WithStatus = { metadata?: { name?: string }; status?: Record<string, unknown> & { conditions?: Cond[] } };
+
+/** A condition of any object read from the API server. */
+export function condOf(o: unknown, type: string): Cond | undefined {
+  return ((o as WithStatus | undefined)?.status?.conditions ?? []).find((c) => c.type === type);
+}
