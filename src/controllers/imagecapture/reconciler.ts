@@ -55,7 +55,9 @@ export class ImageCaptureReconciler {
     try {
       return await this.run(state);
     } catch (err) {
-      return this.onError(state, err);
+      // Awaited here: a bare `return` would leave the rejected promise unhandled while `finally` writes status,
+      // which crashes the process (Node aborts on unhandled rejections).
+      return await this.onError(state, err);
     } finally {
       if (state.changed && !obj.metadata.deletionTimestamp) {
         await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
