@@ -2,7 +2,8 @@
 // tag, so the look-up finds objects even when status never recorded them (a crash between create and write).
 import { ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
-import { deleteSnapshot, deleteVolume, deregisterImage, findImagesByOwner, findSnapshotsByOwner, findVolumesByOwner } from '../../cloud/ec2.ts';
+import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
+import { deleteSnapshot, deleteVolume, deregisterImage, findImagesByOwner, findSnapshotsByOwner, findVolumesByOwner, toSnapshotInfo } from '../../cloud/ec2.ts';
 import type { CloudContext } from './ports.ts';
 
 export interface CleanupPlan {
@@ -47,6 +48,14 @@ export async function cleanUp(cloud: CloudContext, obj: ImageCapture, plan: Clea
       continue;
     }
     if (deleted.includes(snap.snapshotId)) continue;
+    await ignoreNotFound(() => deleteSnapshot(cloud.gw, snap.snapshotId));
+    deleted.push(snap.snapshotId);
+  }
+  // A snapshot whose CreateTags never came (a failed call, then deletion) carries the owner only in its
+  // description (`<image> <device> (<owner>)`, written by the Orchestrated step).
+  const untagged = await cloud.gw.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'description', Values: [`*(${owner})`] }] }));
+  for (const snap of (untagged.Snapshots ?? []).map(toSnapshotInfo)) {
+    if (keptSnapshots.has(snap.snapshotId) || deleted.includes(snap.snapshotId)) continue;
     await ignoreNotFound(() => deleteSnapshot(cloud.gw, snap.snapshotId));
     deleted.push(snap.snapshotId);
   }

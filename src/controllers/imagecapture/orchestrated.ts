@@ -2,7 +2,7 @@
 // (Eucalyptus 3.3) or when asked: reboot unless noReboot, snapshot the root and attached volumes in parallel,
 // register an image from the snapshots with the user's mappings, follow it to `available`.
 import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
-import { createSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
+import { createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
@@ -100,8 +100,14 @@ async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanc
       try {
         // By owner tag, or, when a crash came between CreateSnapshot and CreateTags (clouds without
         // TagSpecifications), by the volume and the description only this capture writes.
-        const found = existing.find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed')
-          ?? (await findSnapshotsOfVolume(cloud.gw, s.volumeId!)).find((x) => x.description === description && x.state !== 'failed');
+        let found = existing.find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed');
+        if (!found) {
+          const ours = (await findSnapshotsOfVolume(cloud.gw, s.volumeId!)).filter((x) => x.description === description);
+          // A failed one is never adopted; left alone (untagged, if its CreateTags never came) it would outlive
+          // the capture, so it is removed before a new one is made.
+          for (const dead of ours.filter((x) => x.state === 'failed')) await deleteSnapshot(cloud.gw, dead.snapshotId);
+          found = ours.find((x) => x.state !== 'failed');
+        }
         if (found) {
           s.snapshotId = found.snapshotId;
           if (found.tags?.[STEP_TAG] !== step) await tagObjects(cloud, obj, [found.snapshotId], step);
