@@ -111,6 +111,28 @@ describe('reliability: cloud faults', function () {
     expect(report.cloud.images).to.equal(0);
   });
 
+  it('CreateTags fails after CreateSnapshot and the snapshot fails too: the untagged failed snapshot is removed, the capture completes', async () => {
+    s.sim.faults.set({ failSnapshot: { count: 1 }, serverError: { count: 1, actions: ['CreateTags'] } });
+    const m = captureManifest(s, seedInstance(s).id, { strategy: 'Orchestrated', noReboot: true });
+    await t.create('imagecaptures', m);
+    await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 60_000);
+    expect(s.sim.faults.fired.failSnapshot).to.equal(1);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
+  it('CreateTags keeps failing after CreateSnapshot, then the capture is deleted: its untagged snapshots go too', async () => {
+    s.sim.faults.set({ serverError: { rate: 1, actions: ['CreateTags'] } });
+    const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true, deletionPolicy: 'Retain' });
+    const before = s.sim.log.count('CreateSnapshot');
+    await t.create('imagecaptures', m);
+    await waitFor(() => (s.sim.faults.fired.serverError ?? 0) >= 3, { timeoutMs: 30_000, intervalMs: 20, message: 'CreateTags to fail a few times' });
+    expect(s.sim.log.count('CreateSnapshot') - before, 'retries adopt by description, never a second snapshot').to.equal(2);
+    await t.remove('imagecaptures', m.metadata.name);
+    await s.waitGone('imagecaptures', m.metadata.name);
+    s.sim.faults.clear();
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
   it('an image deregistered by hand: the capture says so (Stalled ImageDeregistered) and never re-creates it', async () => {
     const m = captureManifest(s, seedInstance(s).id);
     await t.create('imagecaptures', m);

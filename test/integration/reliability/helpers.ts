@@ -11,6 +11,8 @@ const root = join(import.meta.dirname, '../../..');
 
 export interface OperatorProcess {
   child: ChildProcess;
+  /** EIO_IDENTITY it runs with (its Lease holder name), if set. */
+  identity?: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
@@ -46,7 +48,7 @@ export function spawnOperator(s: Scenario, env: Record<string, string> = {}): Op
     child.kill(signal);
     await waitFor(exited, { timeoutMs: 30_000, intervalMs: 20, message: `operator to exit after ${signal}` });
   };
-  return { child, output: () => Buffer.concat(chunks).toString('utf8'), stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  return { child, ...(env.EIO_IDENTITY ? { identity: env.EIO_IDENTITY } : {}), output: () => Buffer.concat(chunks).toString('utf8'), stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
 
 /** The identity holding the operator's Lease in the scenario namespace, if any. */
