@@ -1,9 +1,12 @@
 // What a capture leaves in the cloud when it ends early or is deleted. Everything it made carries its owner
 // tag, so the look-up finds objects even when status never recorded them (a crash between create and write).
-import { ownerTagValue } from '../../api/constants.ts';
+import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
-import { deleteSnapshot, deleteVolume, deregisterImage, findImagesByOwner, findSnapshotsByOwner, findVolumesByOwner, toSnapshotInfo } from '../../cloud/ec2.ts';
+import {
+  deleteSnapshot, deleteVolume, deregisterImage, describeSnapshots, findImageByName, findImagesByOwner, findSnapshotsByOwner,
+  findVolumesByOwner, toSnapshotInfo, type ImageInfo,
+} from '../../cloud/ec2.ts';
 import type { CloudContext } from './ports.ts';
 
 export interface CleanupPlan {
@@ -25,6 +28,10 @@ export async function cleanUp(cloud: CloudContext, obj: ImageCapture, plan: Clea
   const deleted: string[] = [];
   const kept: string[] = [];
   const images = (await findImagesByOwner(cloud.gw, owner)).filter((i) => i.state !== 'deregistered');
+  if (images.length === 0) {
+    const untagged = await untaggedImageOf(cloud, obj, owner);
+    if (untagged) images.push(untagged);
+  }
   const keptImages = plan.includeImage ? [] : images.filter((i) => i.state !== 'failed');
   const keptSnapshots = new Set(keptImages.flatMap((i) => i.blockDeviceMappings.map((m) => m.snapshotId).filter(Boolean)));
   for (const image of images) {
@@ -64,6 +71,22 @@ export async function cleanUp(cloud: CloudContext, obj: ImageCapture, plan: Clea
     deleted.push(vol.volumeId);
   }
   return { deleted, kept };
+}
+
+/**
+ * An image whose CreateTags never came (a failed call or a crash after RegisterImage) carries no owner tag;
+ * left out, its snapshots cannot be deleted (InUse) and deletion would retry forever. It is ours when status
+ * names it, or when it has our name and is built on snapshots of ours (another capture of the same name
+ * builds on its own).
+ */
+async function untaggedImageOf(cloud: CloudContext, obj: ImageCapture, owner: string): Promise<ImageInfo | undefined> {
+  if (!obj.status?.strategy) return undefined; // never got past validation: it made nothing
+  const named = await findImageByName(cloud.gw, obj.spec.image.name);
+  if (!named || named.state === 'deregistered' || named.tags?.[OWNER_TAG]) return undefined;
+  if (named.imageId === obj.status.imageId) return named;
+  const ids = named.blockDeviceMappings.map((m) => m.snapshotId).filter((id): id is string => !!id);
+  const snaps = await describeSnapshots(cloud.gw, ids).catch(() => []);
+  return snaps.some((x) => x.tags?.[OWNER_TAG] === owner || x.description?.endsWith(`(${owner})`)) ? named : undefined;
 }
 
 async function ignoreNotFound(fn: () => Promise<unknown>): Promise<void> {
