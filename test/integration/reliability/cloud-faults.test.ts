@@ -1,6 +1,7 @@
 // Cloud faults: slow, dropped and throttled calls, the endpoint gone for a while, credentials rotated, failed
 // snapshots/images/bundles, an image deregistered by hand. Every run ends with the invariant checker.
 import { expect } from 'chai';
+import { OWNER_TAG } from '../../../src/api/constants.ts';
 import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
@@ -129,6 +130,21 @@ describe('reliability: cloud faults', function () {
     expect(s.sim.log.count('CreateSnapshot') - before, 'retries adopt by description, never a second snapshot').to.equal(2);
     await t.remove('imagecaptures', m.metadata.name);
     await s.waitGone('imagecaptures', m.metadata.name);
+    s.sim.faults.clear();
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
+  it('RegisterImage succeeds but tagging the image keeps failing, then the capture is deleted: image and snapshots go', async () => {
+    s.sim.state.latency = { ...s.sim.state.latency, snapshotMs: 1_500 };
+    const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true, deletionPolicy: 'Delete' });
+    await t.create('imagecaptures', m);
+    const owned = () => [...s.sim.state.snapshots.values()].filter((x) => (x.tags.get(OWNER_TAG) ?? '').startsWith(`${s.namespace}/${m.metadata.name}/`));
+    await waitFor(() => owned().length === 2, { timeoutMs: 30_000, intervalMs: 20, message: 'snapshots tagged' });
+    s.sim.faults.set({ serverError: { rate: 1, actions: ['CreateTags'] } });
+    const registered = s.sim.log.count('RegisterImage');
+    await waitFor(() => s.sim.log.count('RegisterImage') > registered && (s.sim.faults.fired.serverError ?? 0) >= 2, { timeoutMs: 30_000, intervalMs: 20, message: 'image registered, its tags refused' });
+    await t.remove('imagecaptures', m.metadata.name);
+    await s.waitGone('imagecaptures', m.metadata.name, 30_000);
     s.sim.faults.clear();
     await checkInvariants(s, { resources: t.resources, baseline });
   });
