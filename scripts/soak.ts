@@ -92,7 +92,8 @@ async function main(): Promise<number> {
   s.sim.faults.clear();
   const fired = { ...s.sim.faults.fired };
   console.log(`soak: waves done; settling ${t.resources.length} resources`);
-  await waitSettled(s, t.resources, 600_000);
+  // A resource that never settles is a finding too: report it with the counts instead of stopping here.
+  const unsettled = await waitSettled(s, t.resources, 600_000).then(() => undefined, (err: Error) => err.message);
   const report = await checkInvariants(s, { resources: t.resources, baseline, assert: false });
   const alive = replicas.filter((p) => p.child.exitCode === null && p.child.signalCode === null).length;
   const crashed = replicas.filter((p) => p.child.exitCode !== null && p.child.exitCode !== 0).length;
@@ -100,8 +101,8 @@ async function main(): Promise<number> {
   await s.close();
   const leaked = report.leaks.length + report.foreignChanged.length;
   console.log(JSON.stringify({ seed, seconds, ...counts, faultsFired: fired, replicasAlive: alive, replicasCrashed: crashed, ready: report.ready, gone: report.deleted, stalledByReason: report.stalled, cloudObjectsMade: report.cloud, leakedObjects: leaked, problems: report.problems.length }, null, 2));
-  for (const line of [...report.leaks, ...report.foreignChanged, ...report.problems]) console.log(`  ! ${line}`);
-  return leaked === 0 && report.problems.length === 0 && crashed === 0 ? 0 : 1;
+  for (const line of [...report.leaks, ...report.foreignChanged, ...report.problems, ...(unsettled ? [unsettled] : [])]) console.log(`  ! ${line}`);
+  return leaked === 0 && report.problems.length === 0 && crashed === 0 && !unsettled ? 0 : 1;
 }
 
 main().then(async (code) => {
