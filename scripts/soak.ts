@@ -23,12 +23,14 @@ function random(): number {
 }
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
+// Module-level so a failed run still stops its operator processes.
+const replicas: OperatorProcess[] = [];
+
 async function main(): Promise<number> {
   installTeardownHandlers();
   const s = await startScenario({ profile: 'eucalyptus-4.0', operator: false, sim: { latency: { instanceMs: 200, snapshotMs: 1_000, imageMs: 500, bundleStepMs: 500, conversionMs: 1_000, jitter: 0.5 } } });
   const baseline = cloudBaseline(s);
   const t = new ResourceTracker(s);
-  const replicas: OperatorProcess[] = [];
   let nextReplica = 0;
   const startReplica = () => replicas.push(spawnOperator(s, { EIO_LEADER_ELECT: 'true', EIO_IDENTITY: `soak-${nextReplica++}` }));
   startReplica();
@@ -111,6 +113,7 @@ main().then(async (code) => {
   process.exit(code);
 }, async (err: unknown) => {
   console.error(err);
+  for (const p of replicas) p.child.kill('SIGKILL');
   await stopEnv().catch(() => undefined);
   killEverything();
   process.exit(2);
