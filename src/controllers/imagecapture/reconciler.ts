@@ -68,7 +68,11 @@ export class ImageCaptureReconciler {
   private async run(state: CaptureState): Promise<ReconcileOutcome> {
     const obj = state.obj;
     if (obj.metadata.deletionTimestamp) return this.finalize(state);
-    if (state.stalledForGeneration && !isRecoverable(state)) return {};
+    if (state.stalledForGeneration && !isRecoverable(state)) {
+      // A failed capture whose temporary objects were still busy (a bundle task cancelling) finishes its cleanup.
+      if (state.condition('CleanedUp')?.status === 'False') return this.cleanUpAfterFailure(state);
+      return {};
+    }
     if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
 
     const { settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef);
@@ -194,7 +198,10 @@ export class ImageCaptureReconciler {
       if (!alreadyStalled) {
         this.deps.events.warning(obj, err.reason, err.message);
         this.deps.log.warn({ key: state.key, reason: err.reason }, err.message);
-        if (state.status.strategy && isCleanupReason(err.reason)) await this.cleanUpAfterFailure(state);
+        if (state.status.strategy && isCleanupReason(err.reason)) {
+          this.deps.forget(state.key);
+          return this.cleanUpAfterFailure(state);
+        }
       }
       this.deps.forget(state.key);
       // Stalls about the cloud or its Secret clear themselves when those are fixed: look again later.
@@ -211,15 +218,26 @@ export class ImageCaptureReconciler {
     throw err;
   }
 
-  private async cleanUpAfterFailure(state: CaptureState): Promise<void> {
+  /** Removes what a failed capture made; while a bundle task or import is still being cancelled, looks again soon. */
+  private async cleanUpAfterFailure(state: CaptureState): Promise<ReconcileOutcome> {
     try {
       const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(state.obj.metadata.namespace!, state.obj.spec.cloudRef)).settings);
-      if (state.status.strategy === 'ViaBundle') await cleanUpStaging(cloud.gw, state.obj);
+      if (state.status.strategy === 'ViaBundle') {
+        const staging = await cleanUpStaging(cloud.gw, state.obj);
+        if (staging.pending.length) {
+          state.step('CleanedUp', 'False', 'Pending', `waiting for ${staging.pending.join(', ')} to end before removing the staging objects`);
+          return { requeueAfterMs: 2_000 };
+        }
+      }
       const result = await cleanUp(cloud, state.obj, { includeImage: true });
       state.status.retainedObjects = result.kept.length ? result.kept : undefined;
+      state.step('CleanedUp', 'True', 'Succeeded', result.deleted.length ? `removed ${result.deleted.join(', ')}` : 'nothing to remove');
       if (result.deleted.length) this.deps.events.normal(state.obj, 'CleanedUp', `removed temporary cloud objects: ${result.deleted.join(', ')}`);
+      return {};
     } catch (err) {
-      this.deps.log.warn({ key: state.key, err: String(err) }, 'cleanup after failure did not finish; it is retried on deletion');
+      this.deps.log.warn({ key: state.key, err: String(err) }, 'cleanup after failure did not finish; retrying');
+      state.step('CleanedUp', 'False', 'Retrying', `cleanup did not finish: ${String((err as Error)?.message ?? err)}`);
+      return { requeueAfterMs: 10_000 };
     }
   }
 }
