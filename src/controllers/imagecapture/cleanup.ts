@@ -76,14 +76,18 @@ export async function cleanUp(cloud: CloudContext, obj: ImageCapture, plan: Clea
 /**
  * An image whose CreateTags never came (a failed call or a crash after RegisterImage) carries no owner tag;
  * left out, its snapshots cannot be deleted (InUse) and deletion would retry forever. It is ours when status
- * names it, or when it has our name and is built on snapshots of ours (another capture of the same name
- * builds on its own).
+ * names it, when it has our name and is built on snapshots of ours (another capture of the same name
+ * builds on its own), or, for the cloud's CreateImage, when it has our name and the name was ours.
  */
 async function untaggedImageOf(cloud: CloudContext, obj: ImageCapture, owner: string): Promise<ImageInfo | undefined> {
   if (!obj.status?.strategy) return undefined; // never got past validation: it made nothing
   const named = await findImageByName(cloud.gw, obj.spec.image.name);
   if (!named || named.state === 'deregistered' || named.tags?.[OWNER_TAG]) return undefined;
   if (named.imageId === obj.status.imageId) return named;
+  // The cloud's CreateImage makes untagged snapshots, so only the name ties the image to us: the name was free
+  // when this capture validated, unless the cloud refused this capture's own CreateImage as a duplicate.
+  const lostTheName = obj.status.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True' && c.reason === 'DuplicateImageName');
+  if (obj.status.strategy === 'CreateImage' && !lostTheName) return named;
   const ids = named.blockDeviceMappings.map((m) => m.snapshotId).filter((id): id is string => !!id);
   const snaps = await describeSnapshots(cloud.gw, ids).catch(() => []);
   return snaps.some((x) => x.tags?.[OWNER_TAG] === owner || x.description?.endsWith(`(${owner})`)) ? named : undefined;
