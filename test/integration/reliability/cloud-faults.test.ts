@@ -24,15 +24,16 @@ describe('reliability: cloud faults', function () {
     await s?.close();
   });
 
-  it('slow, dropped, throttled and 5xx calls together: every capture completes with exactly one image', async () => {
+  it('slow, dropped, throttled and 5xx calls together: every capture completes with exactly one image', async function () {
+    this.timeout(300_000);
     // Per-call rates a troubled cloud shows; a reconcile makes ~10 calls and is retried whole with backoff, so
     // much higher rates only stretch the run (backoff grows to minutes), they do not change the outcome.
-    s.sim.faults.set({ delay: { rate: 0.2, ms: 400 }, drop: { rate: 0.03 }, throttle: { rate: 0.1 }, serverError: { rate: 0.03 } });
+    s.sim.faults.set({ delay: { rate: 0.2, ms: 400 }, drop: { rate: 0.03 }, throttle: { rate: 0.05 }, serverError: { rate: 0.03 } });
     const before = createCalls(s);
     for (let i = 0; i < 4; i++) {
       await t.create('imagecaptures', captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: i % 2 ? 'Orchestrated' : 'CreateImage', noReboot: true }));
     }
-    await waitSettled(s, t.resources, 150_000);
+    await waitSettled(s, t.resources, 240_000);
     s.sim.faults.clear();
     const fired = { ...s.sim.faults.fired };
     const calls = diffCalls(createCalls(s), before);
