@@ -6,6 +6,7 @@ import { createTags, findImageByName, findImagesByOwner, type ImageInfo } from '
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import type { CloudContext } from './ports.ts';
 import type { CaptureState } from './state.ts';
+import type { StepResult } from './step-result.ts';
 
 export function ownerTags(obj: ImageCapture, step: string): Record<string, string> {
   return { ...(obj.spec.image.tags ?? {}), [OWNER_TAG]: ownerTagValue(obj), [STEP_TAG]: step };
@@ -72,4 +73,12 @@ export function waitForImage(cloud: CloudContext, state: CaptureState): ImageWai
     throw new StallError(seen.state === 'failed' ? 'ImageFailed' : 'ImageDeregistered', `image ${imageId} is ${seen.state}${seen.stateReason ? `: ${seen.stateReason}` : ''}`);
   }
   return { done: seen.state === 'available', image: seen };
+}
+
+/** The last step of every snapshot-based strategy: follow the registered image until it is available. */
+export function followRegisteredImage(cloud: CloudContext, state: CaptureState): StepResult {
+  if (waitForImage(cloud, state).done) return { done: true };
+  state.status.progress = Math.max(state.status.progress ?? 0, 90);
+  state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available`);
+  return { done: false };
 }

@@ -4,7 +4,7 @@
 import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import { createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
-import { adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
+import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
 import type { CloudContext } from './ports.ts';
 import type { CaptureState } from './state.ts';
@@ -29,13 +29,7 @@ export async function runOrchestrated(cloud: CloudContext, state: CaptureState, 
     if (r) return r;
   }
   if (!state.status.imageId) return register(cloud, state, await instanceNow());
-  const wait = waitForImage(cloud, state);
-  if (!wait.done) {
-    state.status.progress = Math.max(state.status.progress ?? 0, 90);
-    state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available`);
-    return { done: false };
-  }
-  return { done: true };
+  return followRegisteredImage(cloud, state);
 }
 
 /** Reboot at most once: the request is written to status before RebootInstances is sent. */

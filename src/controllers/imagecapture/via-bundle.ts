@@ -17,7 +17,7 @@ import { bundleFailureMessage, startOrAdoptBundle } from '../shared/bundle-task.
 import { findConversionTasks, importDescription } from '../shared/conversion-task.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { stagingOf, type StagingLocation } from '../shared/staging-cleanup.ts';
-import { adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
+import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
 import { mergeMappings } from './mappings.ts';
 import type { CloudContext } from './ports.ts';
 import type { CaptureState } from './state.ts';
@@ -47,12 +47,8 @@ export async function runViaBundle(cloud: CloudContext, state: CaptureState): Pr
     if (r) return r;
   }
   if (!state.status.imageId) return register(cloud, state, await instanceNow());
-  const wait = waitForImage(cloud, state);
-  if (!wait.done) {
-    state.status.progress = Math.max(state.status.progress ?? 0, 90);
-    state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available`);
-    return { done: false };
-  }
+  const followed = followRegisteredImage(cloud, state);
+  if (!followed.done) return followed;
   await removeTemporaries(cloud, state, staging);
   return { done: true };
 }
