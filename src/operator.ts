@@ -15,7 +15,7 @@ import { usesProfile } from './controllers/shared/profile-refs.ts';
 import type { Controller } from './runtime/controller.ts';
 import { startHealthServer, type HealthServer } from './runtime/health.ts';
 import { Manager } from './runtime/manager.ts';
-import { resourcesGauge } from './runtime/metrics.ts';
+import { recordResourceMetrics } from './runtime/resource-metrics.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -81,12 +81,9 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     },
   })));
 
-  // Resources by kind and phase, from the caches (no API calls).
+  // Resources by kind and phase, Stalled ones and Ready clouds, from the caches (no API calls).
   const countPhases = setInterval(() => {
-    resourcesGauge.reset();
-    for (const [kind, c] of [[IMAGE_CAPTURE, captures], [INSTANCE_BUNDLE, bundles]] as const) {
-      for (const o of c.primary.list() as Array<{ status?: { phase?: string } }>) resourcesGauge.inc({ kind, phase: o.status?.phase ?? 'Pending' });
-    }
+    recordResourceMetrics([[IMAGE_CAPTURE, captures.primary.list()], [INSTANCE_BUNDLE, bundles.primary.list()]], profiles.list());
   }, 15_000);
   countPhases.unref();
 

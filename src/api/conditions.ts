@@ -164,3 +164,21 @@ export function summarize(status: WithConditions & { observedGeneration?: number
   if (isTrue(conditions, ConditionTypes.Ready)) return 'Ready';
   return 'Unknown';
 }
+
+/**
+ * The status as seen by a reconcile that looked at `generation` to the end: `observedGeneration` on the status and
+ * on every condition. Written even when nothing else changed, so kstatus, Argo CD and `kubectl wait` see an edit
+ * acknowledged (an edit that needs no cloud work still moves the generation).
+ */
+export function observeGeneration<S extends WithConditions & { observedGeneration?: number }>(status: S, generation: number): S {
+  return {
+    ...status,
+    observedGeneration: generation,
+    ...(status.conditions ? { conditions: status.conditions.map((c) => ({ ...c, observedGeneration: generation })) } : {}),
+  };
+}
+
+/** True when the status already records `generation` everywhere (nothing for observeGeneration to write). */
+export function isObserved(status: WithConditions & { observedGeneration?: number }, generation: number): boolean {
+  return status.observedGeneration === generation && (status.conditions ?? []).every((c) => c.observedGeneration === generation);
+}

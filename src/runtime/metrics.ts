@@ -52,3 +52,17 @@ export const leaderGauge = new Gauge({
   help: '1 while this replica holds the leader Lease',
   registers: [registry],
 });
+
+export const resourcesStalled = new Gauge({
+  name: 'eio_resources_stalled',
+  help: 'Custom resources whose Stalled condition is True for their current generation, by kind and reason',
+  labelNames: ['kind', 'reason'] as const,
+  registers: [registry],
+});
+
+export const cloudProfileReady = new Gauge({
+  name: 'eio_cloudprofile_ready',
+  help: '1 while a CloudProfile is Ready for its current generation, else 0',
+  labelNames: ['namespace', 'name'] as const,
+  registers: [registry],
+});

@@ -30,6 +30,14 @@ export function resourcePath(ref: ResourceRef, subresource?: string): string {
   return path;
 }
 
+/**
+ * The one name every write of the operator is recorded under in metadata.managedFields (status patches,
+ * finalizers, events, leases); without it the API server records the HTTP client's name.
+ */
+export const FIELD_MANAGER = 'eucalyptus-image-operator';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH']);
+
 export const CONTENT_TYPE = {
   json: 'application/json',
   mergePatch: 'application/merge-patch+json',
@@ -95,9 +103,11 @@ export async function kubeRequest<T>(
   for (const [k, v] of Object.entries(options.query ?? {})) {
     if (v !== undefined) url.searchParams.set(k, String(v));
   }
+  if (WRITES.has(method) && !url.searchParams.has('fieldManager')) url.searchParams.set('fieldManager', FIELD_MANAGER);
   const ctx = new RequestContext(url.toString(), HttpMethod[method]);
   await authenticate(kubeConfig, ctx);
   ctx.setHeaderParam('Accept', 'application/json');
+  ctx.setHeaderParam('User-Agent', FIELD_MANAGER);
   if (options.body !== undefined) {
     ctx.setHeaderParam('Content-Type', options.contentType ?? CONTENT_TYPE.json);
     ctx.setBody(JSON.stringify(options.body));

@@ -1,7 +1,7 @@
 // OpenAPI schema of CloudProfile: how to reach one Eucalyptus or EC2 cloud (DESIGN.md §2).
 import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
-import { ENDPOINT_PATTERN, OBJECT_NAME_PATTERN, conditions, objectReference, observedGeneration, timestamp } from './common.ts';
+import { ENDPOINT_PATTERN, OBJECT_NAME_PATTERN, conditions, initialStatus, objectReference, observedGeneration, readyColumns, timestamp } from './common.ts';
 
 const capabilityFlags: Record<string, Schema> = {
   createImage: { type: 'boolean', description: 'CreateImage works (absent in Eucalyptus 3.3).' },
@@ -13,18 +13,19 @@ const capabilityFlags: Record<string, Schema> = {
 
 const spec: Schema = {
   type: 'object',
+  description: 'Endpoints, credentials and limits of one cloud. Every field may be changed; the operator checks the cloud again.',
   required: ['ec2Endpoint', 'credentialsSecretRef'],
   properties: {
-    ec2Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'EC2 query API URL.' },
-    s3Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'S3 (Walrus/OSG) URL.' },
-    region: { type: 'string', default: 'eucalyptus', minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'Signing region.' },
+    ec2Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'EC2 query API URL (http or https), for example https://ec2.cloud.example:8773/services/compute.' },
+    s3Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'S3 (Walrus/OSG) URL, needed for bundles (InstanceBundle and the ViaBundle strategy).' },
+    region: { type: 'string', default: 'eucalyptus', minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'Region used in request signatures.' },
     credentialsSecretRef: objectReference('Secret in the same namespace with keys accessKeyId and secretAccessKey.'),
     caBundleSecretRef: {
       type: 'object',
       description: 'Secret in the same namespace holding the PEM CA bundle that signs the endpoints\' certificates.',
       required: ['name'],
       properties: {
-        name: { type: 'string', minLength: 1, maxLength: 253, pattern: OBJECT_NAME_PATTERN },
+        name: { type: 'string', minLength: 1, maxLength: 253, pattern: OBJECT_NAME_PATTERN, description: 'Name of the Secret in the same namespace.' },
         key: { type: 'string', maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$', description: 'Key in the Secret (default ca.crt).' },
       },
     },
@@ -33,8 +34,8 @@ const spec: Schema = {
       description: 'Token bucket shared by every call to this cloud.',
       default: {},
       properties: {
-        qps: { type: 'number', minimum: 0.1, maximum: 10000, default: 10 },
-        burst: { type: 'integer', minimum: 1, maximum: 100000, default: 20 },
+        qps: { type: 'number', minimum: 0.1, maximum: 10000, default: 10, description: 'Calls per second the bucket refills with, 0.1 to 10000.' },
+        burst: { type: 'integer', minimum: 1, maximum: 100000, default: 20, description: 'Calls that may go out at once after a quiet spell, 1 to 100000.' },
       },
     },
     capabilities: { type: 'object', description: 'Override of detected capabilities.', properties: capabilityFlags },
@@ -48,13 +49,15 @@ const spec: Schema = {
 
 const status: Schema = {
   type: 'object',
+  description: 'What the operator found when it last checked the cloud; written only by the operator. Before its first look: observedGeneration 0.',
+  default: initialStatus(),
   properties: {
     capabilities: {
       type: 'object',
       description: 'Detected capabilities (overridden by spec.capabilities).',
-      properties: { ...capabilityFlags, dialect: { type: 'string', enum: ['eucalyptus', 'aws'] } },
+      properties: { ...capabilityFlags, dialect: { type: 'string', enum: ['eucalyptus', 'aws'], description: 'eucalyptus or aws: which cloud answers, told from its responses.' } },
     },
-    accountId: { type: 'string', maxLength: 64 },
+    accountId: { type: 'string', maxLength: 64, description: 'Account the credentials belong to.' },
     lastCheckedAt: timestamp('When credentials and capabilities were last checked.'),
     observedGeneration,
     conditions,
@@ -63,13 +66,15 @@ const status: Schema = {
 
 export const cloudProfile: KindDefinition = {
   ...KINDS.CloudProfile,
-  description: 'CloudProfile says how to reach one Eucalyptus or EC2-compatible cloud and with which credentials.',
+  description: 'CloudProfile says how to reach one Eucalyptus or EC2-compatible cloud and with which credentials. Ready once the cloud accepted the credentials; status.capabilities shows what it can do.',
   spec,
   status,
   printerColumns: [
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Endpoint', type: 'string', jsonPath: '.spec.ec2Endpoint' },
-    { name: 'Dialect', type: 'string', jsonPath: '.status.capabilities.dialect', priority: 1 },
+    { name: 'Endpoint', type: 'string', jsonPath: '.spec.ec2Endpoint', description: 'EC2 query API URL.' },
+    { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'Signing region.' },
+    { name: 'Dialect', type: 'string', jsonPath: '.status.capabilities.dialect', description: 'eucalyptus or aws, as detected.' },
+    ...readyColumns,
+    { name: 'Account', type: 'string', jsonPath: '.status.accountId', priority: 1, description: 'Account of the credentials.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 };

@@ -1,5 +1,5 @@
 // Schema pieces shared by the three kinds.
-import type { Schema, ValidationRule } from './openapi.ts';
+import type { PrinterColumn, Schema, ValidationRule } from './openapi.ts';
 
 /** Go-style duration as the operator parses it (api/duration.ts): `90m`, `2h`, `1h30m`, `1.5h`. */
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
@@ -33,7 +33,7 @@ export function objectReference(description: string): Schema {
 
 export const deletionPolicy: Schema = {
   type: 'string',
-  description: 'Retain leaves the cloud objects when the resource is deleted; Delete removes them first.',
+  description: 'What happens to the cloud objects when the resource is deleted: Retain leaves them, Delete removes them first. May be changed at any time; the value at deletion counts.',
   enum: ['Retain', 'Delete'],
   default: 'Retain',
 };
@@ -41,7 +41,7 @@ export const deletionPolicy: Schema = {
 export function instanceId(kind: string): Schema {
   return {
     type: 'string',
-    description: 'Id of the source instance (Eucalyptus 3.x ids are upper-case hex, EC2 ids lower-case).',
+    description: `Id of the source instance (Eucalyptus 3.x ids are upper-case hex, EC2 ids lower-case). Immutable: create a new ${kind} to use another instance.`,
     pattern: INSTANCE_ID_PATTERN,
     'x-kubernetes-validations': [immutable(`instanceId is immutable: create a new ${kind} to capture another instance`)],
   };
@@ -57,7 +57,9 @@ export function imageName(description: string): Schema {
   };
 }
 
-export const imageDescription: Schema = { type: 'string', description: 'Description of the registered image.', maxLength: 255 };
+export function imageDescription(kind: string): Schema {
+  return { type: 'string', description: `Description of the registered image, up to 255 characters. Immutable: it is set once, when the image is registered; create a new ${kind} for another.`, maxLength: 255 };
+}
 
 /** Transition rule: the field keeps its value once set (runs only when the old object had the field). */
 export function immutable(message: string): ValidationRule {
@@ -78,7 +80,7 @@ export function immutableOptional(field: string, message: string): ValidationRul
 
 /** The cloud reference: which CloudProfile in the namespace, absent for the operator's default cloud. */
 export function cloudRef(kind: string): Schema {
-  return objectReference(`CloudProfile in the same namespace to use; absent means the operator's default cloud. Immutable once the ${kind} exists.`);
+  return objectReference(`CloudProfile in the same namespace to use; absent means the operator's default cloud. Immutable: create a new ${kind} to use another cloud.`);
 }
 
 export function cloudRefImmutable(kind: string): ValidationRule {
@@ -94,18 +96,44 @@ export const conditions: Schema = {
   items: {
     type: 'object',
     required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+    description: 'One condition: its status, a stable reason (CamelCase) and a message saying what is happening or what to do.',
     properties: {
-      type: { type: 'string', maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' },
-      status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-      reason: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' },
-      message: { type: 'string', maxLength: 32768 },
-      lastTransitionTime: { type: 'string', format: 'date-time' },
-      observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+      type: { type: 'string', description: 'Condition type, for example Ready, Reconciling, Stalled or a step such as SnapshotsCompleted.', maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' },
+      status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'True, False or Unknown.' },
+      reason: { type: 'string', description: 'Stable CamelCase code for the condition\'s state; alerts and scripts match on it.', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' },
+      message: { type: 'string', maxLength: 32768, description: 'Human-readable detail: the current step, or what to do about an error.' },
+      lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status of this condition last changed.' },
+      observedGeneration: { type: 'integer', format: 'int64', minimum: 0, description: 'metadata.generation of the spec this condition was computed for.' },
     },
   },
 };
 
-export const observedGeneration: Schema = { type: 'integer', format: 'int64', description: 'Generation of the spec the status describes.' };
+export const observedGeneration: Schema = {
+  type: 'integer',
+  format: 'int64',
+  minimum: 0,
+  description: 'metadata.generation of the spec the status describes; 0 until the operator has looked at the resource, so kstatus, Argo CD and kubectl wait read a new resource as in progress.',
+};
+
+/**
+ * Default of a kind's whole status: what the API server shows before the operator has written any, so a new
+ * object reads as not yet observed (kstatus InProgress) and `kubectl get` prints a phase from the first row.
+ */
+export function initialStatus(phase?: string): Record<string, unknown> {
+  return phase ? { observedGeneration: 0, phase } : { observedGeneration: 0 };
+}
+
+/** Rule on the root of a kind: once the resource is Available, `field` of its spec can no longer change. */
+export function frozenOnceAvailable(field: string, message: string): ValidationRule {
+  const now = `self.spec.${field}`;
+  const before = `oldSelf.spec.${field}`;
+  return {
+    rule: `!has(oldSelf.status) || !has(oldSelf.status.phase) || oldSelf.status.phase != 'Available' || `
+      + `(has(${now}) == has(${before}) && (!has(${now}) || ${now} == ${before}))`,
+    message,
+    fieldPath: `.spec.${field}`,
+  };
+}
 export const progress: Schema = { type: 'integer', minimum: 0, maximum: 100, description: 'Progress of the current work, 0 to 100.' };
 export const timestamp = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
 export const cloudId = (description: string): Schema => ({ type: 'string', maxLength: 64, description });
@@ -113,11 +141,17 @@ export const cloudId = (description: string): Schema => ({ type: 'string', maxLe
 /** User tags: applied to the image and to every snapshot. The operator's own tag keys are reserved. */
 export const tags: Schema = {
   type: 'object',
-  description: 'Tags applied to the image and to every snapshot the operator makes for it.',
+  description: 'Tags applied to the image and to every snapshot the operator makes for it: up to 40, keys of 1 to 128 characters, values up to 256; keys starting with aws: or imaging.eucalyptus.dev/ are reserved. Mutable.',
   maxProperties: 40,
-  additionalProperties: { type: 'string', maxLength: 256 },
+  additionalProperties: { type: 'string', maxLength: 256, description: 'Tag value.' },
   'x-kubernetes-validations': [
     { rule: 'self.all(k, k.size() >= 1 && k.size() <= 128)', message: 'tag keys must be 1 to 128 characters long' },
     { rule: "self.all(k, !k.startsWith('aws:') && !k.startsWith('imaging.eucalyptus.dev/'))", message: "tag keys starting with 'aws:' or 'imaging.eucalyptus.dev/' are reserved" },
   ],
 };
+
+/** READY and REASON printer columns, read from the Ready condition (what `kubectl wait --for=condition=Ready` waits on). */
+export const readyColumns: PrinterColumn[] = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Status of the Ready condition.' },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Reason of the Ready condition: the current step, Succeeded, or why it is stuck.' },
+];

@@ -3,12 +3,13 @@ import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
   BUCKET_PATTERN, DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
-  cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, duration, imageDescription, imageName, immutable,
-  immutableOptional, instanceId, observedGeneration, progress, tags, timestamp,
+  cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, duration, frozenOnceAvailable, imageDescription, imageName,
+  immutable, immutableOptional, initialStatus, instanceId, observedGeneration, progress, readyColumns, tags, timestamp,
 } from './common.ts';
 
 const blockDeviceMapping: Schema = {
   type: 'object',
+  description: 'One device of the image: deviceName plus exactly one of ebs, virtualName or noDevice.',
   required: ['deviceName'],
   properties: {
     deviceName: { type: 'string', description: 'Device name, for example /dev/sdb.', pattern: DEVICE_NAME_PATTERN, maxLength: 64 },
@@ -16,10 +17,10 @@ const blockDeviceMapping: Schema = {
       type: 'object',
       description: 'An EBS volume: from a snapshot, or a new empty volume of the given size.',
       properties: {
-        volumeSize: { type: 'integer', minimum: 1, maximum: 16384, description: 'Size in GiB.' },
+        volumeSize: { type: 'integer', minimum: 1, maximum: 16384, description: 'Size in GiB, 1 to 16384; absent means the size of the snapshot.' },
         volumeType: { type: 'string', maxLength: 32, pattern: '^[a-z0-9]+$', description: 'Volume type, for example standard or gp2.' },
-        deleteOnTermination: { type: 'boolean' },
-        snapshotId: { type: 'string', pattern: SNAPSHOT_ID_PATTERN },
+        deleteOnTermination: { type: 'boolean', description: 'Delete the volume when an instance launched from the image terminates.' },
+        snapshotId: { type: 'string', pattern: SNAPSHOT_ID_PATTERN, description: 'Snapshot to create the volume from (snap-...).' },
       },
     },
     virtualName: { type: 'string', pattern: '^ephemeral[0-9]+$', maxLength: 16, description: 'Instance-store volume, ephemeral0 to ephemeralN.' },
@@ -33,56 +34,74 @@ const blockDeviceMapping: Schema = {
   ],
 };
 
+const SHAPES_THE_IMAGE = 'it shapes the image from the first step on; create a new ImageCapture to capture differently';
+
 const spec: Schema = {
   type: 'object',
+  description: 'Which instance to capture, into which image, and how.',
   required: ['instanceId', 'image'],
   properties: {
     cloudRef: cloudRef('ImageCapture'),
     instanceId: instanceId('ImageCapture'),
     image: {
       type: 'object',
+      description: 'The image to register: name, description and tags.',
       required: ['name'],
       properties: {
         name: {
-          ...imageName('Name of the image to register: 3 to 128 characters of the EC2 image-name alphabet.'),
+          ...imageName('Name of the image to register: 3 to 128 characters of the EC2 image-name alphabet (Eucalyptus 3.4 accepts only [A-Za-z0-9(),/_-]). Immutable: create a new ImageCapture to register another image.'),
           'x-kubernetes-validations': [immutable('image.name is immutable: create a new ImageCapture to register another image')],
         },
-        description: imageDescription,
+        description: imageDescription('ImageCapture'),
         tags,
       },
+      'x-kubernetes-validations': [
+        immutableOptional('description', 'image.description is immutable: it is set once, when the image is registered; create a new ImageCapture for another'),
+      ],
     },
-    noReboot: { type: 'boolean', default: false, description: 'Do not reboot the instance before snapshotting (crash-consistent image).' },
+    noReboot: {
+      type: 'boolean',
+      default: false,
+      description: `Do not reboot the instance before snapshotting (the image is then crash-consistent). Immutable: ${SHAPES_THE_IMAGE}.`,
+      'x-kubernetes-validations': [immutable(`noReboot is immutable: ${SHAPES_THE_IMAGE}`)],
+    },
     blockDeviceMappings: {
       type: 'array',
-      description: 'Mappings merged over the attached volumes by device name; the user mapping wins.',
+      description: `Mappings merged over the attached volumes by device name; the user mapping wins. Immutable: ${SHAPES_THE_IMAGE}.`,
       maxItems: 32,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['deviceName'],
       items: blockDeviceMapping,
     },
-    includeAttachedVolumes: { type: 'boolean', default: true, description: 'Capture every volume attached at snapshot time.' },
+    includeAttachedVolumes: {
+      type: 'boolean',
+      default: true,
+      description: `Capture every volume attached at snapshot time; false keeps only the root volume and blockDeviceMappings. Immutable: ${SHAPES_THE_IMAGE}.`,
+      'x-kubernetes-validations': [immutable(`includeAttachedVolumes is immutable: ${SHAPES_THE_IMAGE}`)],
+    },
     strategy: {
       type: 'string',
-      description: 'Auto picks by root device type and cloud capability; CreateImage, Orchestrated and ViaBundle force one.',
+      description: 'Auto picks by root device type and cloud capability; CreateImage, Orchestrated and ViaBundle force one. Immutable: create a new ImageCapture to capture another way.',
       enum: ['Auto', 'CreateImage', 'Orchestrated', 'ViaBundle'],
       default: 'Auto',
       'x-kubernetes-validations': [immutable('strategy is immutable: create a new ImageCapture to capture another way')],
     },
     deletionPolicy,
-    timeout: duration('Go-style duration after which the capture is Stalled with reason Timeout.', '2h'),
+    timeout: duration('Go-style duration (90m, 2h, 1h30m) after which an unfinished capture is Stalled with reason Timeout. May be changed while the capture runs; immutable once it is Available (it can no longer act).', '2h'),
     staging: {
       type: 'object',
-      description: 'ViaBundle only: where the temporary bundle is stored, and whether to keep it afterwards.',
+      description: 'ViaBundle (or Auto, which may choose it) only: where the temporary bundle is stored, and whether to keep it afterwards. Immutable: the bundle objects of a capture stay where they were put.',
       properties: {
-        bucket: { type: 'string', pattern: BUCKET_PATTERN },
-        prefix: { type: 'string', pattern: BUCKET_PATTERN },
-        keepObjects: { type: 'boolean' },
+        bucket: { type: 'string', pattern: BUCKET_PATTERN, description: 'Bucket for the temporary bundle, 3 to 255 of [a-zA-Z0-9._-]; absent means eio-staging-<namespace>. Created when missing.' },
+        prefix: { type: 'string', pattern: BUCKET_PATTERN, description: 'Object name prefix of the bundle, 3 to 255 of [a-zA-Z0-9._-]; absent means eio-<uid of this ImageCapture>.' },
+        keepObjects: { type: 'boolean', description: 'Keep the bundle objects after the image is registered; absent or false removes them.' },
       },
     },
   },
   'x-kubernetes-validations': [
     cloudRefImmutable('ImageCapture'),
     immutableOptional('staging', 'staging is immutable: the bundle objects of a capture stay where they were put'),
+    immutableOptional('blockDeviceMappings', `blockDeviceMappings is immutable: ${SHAPES_THE_IMAGE}`),
     {
       // Auto may choose ViaBundle (instance-store sources), so it may carry staging too.
       rule: "!has(self.staging) || !has(self.strategy) || self.strategy == 'ViaBundle' || self.strategy == 'Auto'",
@@ -92,32 +111,42 @@ const spec: Schema = {
   ],
 };
 
+export const CAPTURE_PHASES = ['Pending', 'Quiescing', 'Snapshotting', 'Bundling', 'Importing', 'Registering', 'Available', 'Failed', 'Deleting'] as const;
+
 const status: Schema = {
   type: 'object',
+  description: 'What the operator observed and did; written only by the operator. Before its first look: observedGeneration 0, phase Pending.',
+  default: initialStatus('Pending'),
   properties: {
-    phase: { type: 'string', enum: ['Pending', 'Quiescing', 'Snapshotting', 'Bundling', 'Importing', 'Registering', 'Available', 'Failed', 'Deleting'] },
+    phase: {
+      type: 'string',
+      enum: [...CAPTURE_PHASES],
+      description: 'Coarse step: Pending (validating), Quiescing (rebooting or stopping), Snapshotting, Bundling, Importing, Registering, Available (image registered), Failed (see the Stalled condition), Deleting (cleanup after deletion).',
+    },
     indications: {
       type: 'array',
       maxItems: 3,
       'x-kubernetes-list-type': 'set',
-      items: { type: 'string', enum: ['Rebooted', 'NoReboot', 'WasStopped'] },
+      items: { type: 'string', enum: ['Rebooted', 'NoReboot', 'WasStopped'], description: 'Rebooted, NoReboot (crash-consistent) or WasStopped.' },
       description: 'How consistent the image is.',
     },
     imageId: cloudId('Id of the registered image.'),
     strategy: { type: 'string', enum: ['CreateImage', 'Orchestrated', 'ViaBundle'], description: 'The strategy actually used.' },
     snapshots: {
       type: 'array',
+      description: 'One entry per captured device: its volume, snapshot and the snapshot\'s progress.',
       maxItems: 64,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['deviceName'],
       items: {
         type: 'object',
+        description: 'The snapshot of one device.',
         required: ['deviceName'],
         properties: {
-          deviceName: { type: 'string', maxLength: 64 },
+          deviceName: { type: 'string', maxLength: 64, description: 'Device name in the image, for example /dev/sda1.' },
           volumeId: cloudId('Volume the snapshot is taken of.'),
           snapshotId: cloudId('Snapshot id.'),
-          state: { type: 'string', maxLength: 32 },
+          state: { type: 'string', maxLength: 32, description: 'Snapshot state as the cloud reports it: pending, completed or error.' },
           progress,
         },
       },
@@ -133,7 +162,7 @@ const status: Schema = {
     retainedObjects: {
       type: 'array',
       maxItems: 256,
-      items: { type: 'string', maxLength: 1024 },
+      items: { type: 'string', maxLength: 1024, description: 'Id or bucket/key of one cloud object.' },
       description: 'Cloud objects left behind on purpose (Retain) or that could not be removed.',
     },
   },
@@ -141,15 +170,17 @@ const status: Schema = {
 
 export const imageCapture: KindDefinition = {
   ...KINDS.ImageCapture,
-  description: 'ImageCapture turns a running instance into a registered image.',
+  description: 'ImageCapture turns a running or stopped instance into a registered image (EMI/AMI). Read progress in status.phase and the Ready, Reconciling and Stalled conditions.',
   spec,
   status,
+  validations: [frozenOnceAvailable('timeout', 'timeout cannot change once the capture is Available: it no longer acts')],
   printerColumns: [
-    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    { name: 'Image', type: 'string', jsonPath: '.status.imageId' },
-    { name: 'Progress', type: 'integer', jsonPath: '.status.progress' },
-    { name: 'Instance', type: 'string', jsonPath: '.spec.instanceId', priority: 1 },
-    { name: 'Strategy', type: 'string', jsonPath: '.status.strategy', priority: 1 },
+    { name: 'Instance', type: 'string', jsonPath: '.spec.instanceId', description: 'Source instance.' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Current step of the capture.' },
+    { name: 'Progress', type: 'integer', jsonPath: '.status.progress', description: 'Progress of the current work, percent.' },
+    { name: 'Image', type: 'string', jsonPath: '.status.imageId', description: 'Registered image id.' },
+    ...readyColumns,
+    { name: 'Strategy', type: 'string', jsonPath: '.status.strategy', priority: 1, description: 'Strategy actually used.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 };

@@ -53,4 +53,6 @@ export interface KindDefinition {
   printerColumns: PrinterColumn[];
   /** Short text shown by `kubectl explain`. */
   description: string;
+  /** Rules on the whole object (they see spec and status together, e.g. a spec field frozen by the phase). */
+  validations?: ValidationRule[];
 }

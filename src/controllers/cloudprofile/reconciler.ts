@@ -2,7 +2,7 @@
 // can do, and reports it in status. Captures and bundles wait while their profile is not Ready.
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
-import { markReady, markReconciling, markStalled, setCondition } from '../../api/conditions.ts';
+import { markReady, markReconciling, markStalled, setCondition, observeGeneration } from '../../api/conditions.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities } from '../../cloud/capabilities.ts';
 import { CloudError } from '../../cloud/errors.ts';
@@ -70,7 +70,7 @@ export class CloudProfileReconciler {
       }
     }
     status.lastCheckedAt = new Date().toISOString();
-    status.observedGeneration = gen;
+    status = observeGeneration(status, gen);
     await this.deps.patchStatus(obj, status);
     if (ready !== wasReady) {
       if (ready) this.deps.events.normal(obj, 'Ready', 'credentials accepted and capabilities detected');

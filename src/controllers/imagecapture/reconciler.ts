@@ -53,11 +53,15 @@ export class ImageCaptureReconciler {
     }
     const state = new CaptureState(obj);
     try {
-      return await this.run(state);
+      const outcome = await this.run(state);
+      state.observe();
+      return outcome;
     } catch (err) {
       // Awaited here: a bare `return` would leave the rejected promise unhandled while `finally` writes status,
       // which crashes the process (Node aborts on unhandled rejections).
-      return await this.onError(state, err);
+      const outcome = await this.onError(state, err);
+      state.observe();
+      return outcome;
     } finally {
       if (state.changed && !obj.metadata.deletionTimestamp) {
         await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });

@@ -54,9 +54,12 @@ export class InstanceBundleReconciler {
     let released = false;
     try {
       const out = await this.run(work, () => (released = true));
+      work.observe();
       return out;
     } catch (err) {
-      return await this.onError(work, err);
+      const out = await this.onError(work, err);
+      work.observe();
+      return out;
     } finally {
       if (work.changed && !released) {
         await this.deps.writer.patchStatus(obj, { ...work.status, observedGeneration: work.generation });
@@ -67,6 +70,8 @@ export class InstanceBundleReconciler {
   private async run(work: BundleWork, release: () => void): Promise<ReconcileOutcome> {
     const obj = work.obj;
     if (obj.metadata.deletionTimestamp) return this.finalize(work, release);
+    // Done: nothing in the cloud changes with an edit (deletionPolicy acts at deletion); the pass still records
+    // the new generation (in reconcile), so the edit reads as acknowledged.
     if (work.status.phase === 'Available') return {};
     if (work.stalledForGeneration && !RECOVERABLE.has(work.condition('Stalled')?.reason ?? '')) return {};
     if (!work.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);

@@ -3,11 +3,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FINALIZER } from '../../api/constants.ts';
 import type { Condition } from '../../api/types.ts';
-import { getCondition, markReady, markReconciling, markStalled, setCondition } from '../../api/conditions.ts';
+import { getCondition, isObserved, markReady, markReconciling, markStalled, observeGeneration, setCondition } from '../../api/conditions.ts';
 
 interface StatusShape {
   phase?: string;
   conditions?: Condition[];
+  observedGeneration?: number;
 }
 
 export class ResourceState<T extends KubernetesObject & { status?: S }, S extends StatusShape, P extends string = NonNullable<S['phase']>> {
@@ -59,6 +60,14 @@ export class ResourceState<T extends KubernetesObject & { status?: S }, S extend
 
   ready(message: string): void {
     this.status = markReady(this.status, message, this.generation);
+  }
+
+  /**
+   * This pass looked at the current generation to the end: record it on the status and every condition. Only
+   * then: a pass cut short by an unexpected error has not judged the new spec.
+   */
+  observe(): void {
+    if (!isObserved(this.status, this.generation)) this.status = observeGeneration(this.status, this.generation);
   }
 
   /** True when a Stalled condition for this generation says the resource cannot go on without a change. */

@@ -164,23 +164,84 @@ describe('api CRDs on a real API server', function () {
         expect(r.stderr).to.contain(`spec.${field.split(' ')[0]}`);
       });
     }
-    it('accepts changes to fields that do not identify cloud objects', async () => {
-      const r = await patch('imagecapture', name, { spec: { deletionPolicy: 'Delete', timeout: '3h', image: { description: 'new text', tags: { team: 'web' } } } });
+    const shaping: [string, Manifest, string][] = [
+      ['noReboot', { noReboot: true }, 'noReboot is immutable'],
+      ['includeAttachedVolumes', { includeAttachedVolumes: false }, 'includeAttachedVolumes is immutable'],
+      ['blockDeviceMappings (added)', { blockDeviceMappings: [{ deviceName: '/dev/sdc', noDevice: true }] }, 'blockDeviceMappings is immutable'],
+      ['image.description (added)', { image: { description: 'new text' } }, 'image.description is immutable'],
+    ];
+    for (const [field, change, message] of shaping) {
+      it(`refuses a changed ${field}: it cannot act once the capture has started`, async () => {
+        const r = await patch('imagecapture', name, { spec: change });
+        expect(r.code, `${field} change accepted`).to.not.equal(0);
+        expect(r.stderr).to.contain(message);
+      });
+    }
+    it('accepts changes to the fields that act on an existing capture: tags, deletionPolicy, timeout', async () => {
+      const r = await patch('imagecapture', name, { spec: { deletionPolicy: 'Delete', timeout: '3h', image: { tags: { team: 'web' } } } });
       expect(r.code, r.stderr).to.equal(0);
     });
-    it('refuses a changed InstanceBundle storage and register name, not a changed TTL', async () => {
+    it('freezes timeout once the capture is Available, and keeps tags and deletionPolicy mutable', async () => {
+      const done = `frozen-${++seq}`;
+      expect((await create(capture(validCapture(), done))).code).to.equal(0);
+      const generation = ((await getJson('imagecapture', done)).metadata as { generation: number }).generation;
+      const status = markReady({ phase: 'Available', imageId: 'emi-1A2B3C4D', observedGeneration: generation } as ImageCaptureStatus, 'available', generation);
+      expect((await patch('imagecapture', done, { status }, 'status')).code).to.equal(0);
+      const timeout = await patch('imagecapture', done, { spec: { timeout: '5h' } });
+      expect(timeout.code).to.not.equal(0);
+      expect(timeout.stderr).to.contain('spec.timeout').and.contain('timeout cannot change once the capture is Available');
+      const ok = await patch('imagecapture', done, { spec: { deletionPolicy: 'Delete', image: { tags: { team: 'db' } } } });
+      expect(ok.code, ok.stderr).to.equal(0);
+    });
+    it('refuses a changed InstanceBundle storage, register and upload policy TTL', async () => {
       const b = `immutable-${++seq}`;
       expect((await create(bundle({ ...validBundle(), register: { name: 'bundled-web' } }, b))).code).to.equal(0);
       const storage = await patch('instancebundle', b, { spec: { storage: { bucket: 'elsewhere' } } });
       expect(storage.stderr).to.contain('spec.storage').and.contain('storage is immutable');
       const reg = await patch('instancebundle', b, { spec: { register: { name: 'renamed' } } });
       expect(reg.stderr).to.contain('spec.register.name').and.contain('register.name is immutable');
+      const arch = await patch('instancebundle', b, { spec: { register: { architecture: 'x86_64' } } });
+      expect(arch.stderr).to.contain('spec.register').and.contain('register is immutable');
+      const removed = await patch('instancebundle', b, { spec: { register: null } });
+      expect(removed.stderr).to.contain('register is immutable');
       const ttl = await patch('instancebundle', b, { spec: { uploadPolicyTTL: '6h' } });
-      expect(ttl.code, ttl.stderr).to.equal(0);
+      expect(ttl.stderr).to.contain('uploadPolicyTTL is immutable');
+      const ok = await patch('instancebundle', b, { spec: { deletionPolicy: 'Delete', timeout: '4h' } });
+      expect(ok.code, ok.stderr).to.equal(0);
     });
   });
 
   describe('status and printer columns', () => {
+    it('shows a new object as Pending and not yet observed before any controller wrote status (CRD status default)', async () => {
+      const name = `fresh-${++seq}`;
+      const created = await kubectl(['create', '-n', ns, '-f', '-', '-o', 'json'], stringify(capture(validCapture(), name)));
+      expect(created.code, created.stderr).to.equal(0);
+      // The create response itself, every read and the watch all carry the default.
+      expect((JSON.parse(created.stdout) as Manifest).status).to.deep.equal({ observedGeneration: 0, phase: 'Pending' });
+      expect((await getJson('imagecapture', name)).status).to.deep.equal({ observedGeneration: 0, phase: 'Pending' });
+      const row = (await kubectl(['get', '-n', ns, 'icap', name, '--no-headers'])).stdout.trim().split(/\s+/);
+      expect(row.slice(0, 3)).to.deep.equal([name, 'i-1A2B3C4D', 'Pending']);
+      const profile = `fresh-${++seq}`;
+      expect((await create({
+        apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: profile },
+        spec: { ec2Endpoint: 'http://127.0.0.1:8773/services/compute', credentialsSecretRef: { name: 'creds' } },
+      })).code).to.equal(0);
+      expect((await getJson('cloudprofile', profile)).status).to.deep.equal({ observedGeneration: 0 });
+      const b = `fresh-${++seq}`;
+      expect((await create(bundle(validBundle(), b))).code).to.equal(0);
+      expect((await getJson('instancebundle', b)).status).to.deep.equal({ observedGeneration: 0, phase: 'Pending' });
+    });
+    it('kubectl explain describes spec, nested fields and status, with immutability and defaults', async () => {
+      const spec = await kubectl(['explain', 'imagecapture.spec']);
+      expect(spec.code, spec.stderr).to.equal(0);
+      expect(spec.stdout).to.contain('Which instance to capture');
+      const noReboot = await kubectl(['explain', 'imagecapture.spec.noReboot']);
+      expect(noReboot.stdout).to.contain('Immutable').and.contain('Default: false.');
+      const phase = await kubectl(['explain', 'instancebundle.status.phase']);
+      expect(phase.stdout).to.contain('Bundling (the cloud bundles and stores)');
+      const qps = await kubectl(['explain', 'cloudprofile.spec.rateLimit.qps']);
+      expect(qps.stdout).to.contain('Default: 10.');
+    });
     it('accepts the status the condition helpers write, and kubectl get shows it', async () => {
       const name = `printed-${++seq}`;
       expect((await create(capture(validCapture(), name))).code).to.equal(0);
@@ -194,11 +255,11 @@ describe('api CRDs on a real API server', function () {
       const table = await kubectl(['get', '-n', ns, 'icap', name]);
       expect(table.code, table.stderr).to.equal(0);
       const [header, row] = table.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
-      expect(header).to.deep.equal(['NAME', 'PHASE', 'IMAGE', 'PROGRESS', 'AGE']);
-      expect(row!.slice(0, 4)).to.deep.equal([name, 'Available', 'emi-1A2B3C4D', '100']);
+      expect(header).to.deep.equal(['NAME', 'INSTANCE', 'PHASE', 'PROGRESS', 'IMAGE', 'READY', 'REASON', 'AGE']);
+      expect(row!.slice(0, 7)).to.deep.equal([name, 'i-1A2B3C4D', 'Available', '100', 'emi-1A2B3C4D', 'True', 'Succeeded']);
 
       const wide = await kubectl(['get', '-n', ns, 'icap', name, '-o', 'wide']);
-      expect(wide.stdout.split('\n')[0]).to.match(/INSTANCE\s+STRATEGY/);
+      expect(wide.stdout.split('\n')[0]).to.match(/REASON\s+STRATEGY\s+AGE/);
       const waited = await kubectl(['wait', '-n', ns, `imagecapture/${name}`, '--for=condition=Ready', '--timeout=10s']);
       expect(waited.code, waited.stderr).to.equal(0);
     });
@@ -211,9 +272,11 @@ describe('api CRDs on a real API server', function () {
     });
     it('shows InstanceBundle and CloudProfile columns and the shared category', async () => {
       const ib = await kubectl(['get', '-n', ns, 'ibun']);
-      expect(ib.stdout.split('\n')[0]!.trim().split(/\s+/)).to.deep.equal(['NAME', 'PHASE', 'STATE', 'BUNDLE', 'IMAGE', 'PROGRESS', 'AGE']);
+      expect(ib.stdout.split('\n')[0]!.trim().split(/\s+/)).to.deep.equal(['NAME', 'INSTANCE', 'BUCKET', 'PHASE', 'STATE', 'PROGRESS', 'IMAGE', 'READY', 'REASON', 'AGE']);
+      const ibWide = await kubectl(['get', '-n', ns, 'ibun', '-o', 'wide']);
+      expect(ibWide.stdout.split('\n')[0]).to.match(/REASON\s+PREFIX\s+BUNDLE\s+AGE/);
       const cp = await kubectl(['get', '-n', ns, 'cprof']);
-      expect(cp.stdout.split('\n')[0]!.trim().split(/\s+/)).to.deep.equal(['NAME', 'READY', 'ENDPOINT', 'AGE']);
+      expect(cp.stdout.split('\n')[0]!.trim().split(/\s+/)).to.deep.equal(['NAME', 'ENDPOINT', 'REGION', 'DIALECT', 'READY', 'REASON', 'AGE']);
       const all = await kubectl(['get', '-n', ns, 'eucalyptus-imaging', '-o', 'name']);
       expect(all.stdout).to.contain('imagecapture.imaging.eucalyptus.dev/defaults')
         .and.contain('instancebundle.imaging.eucalyptus.dev/defaults').and.contain('cloudprofile.imaging.eucalyptus.dev/defaults');

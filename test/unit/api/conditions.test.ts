@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  ConditionTypes, Reasons, getCondition, isTrue, markReady, markReconciling, markStalled, removeCondition, setCondition, summarize,
+  ConditionTypes, Reasons, getCondition, isObserved, isTrue, markReady, markReconciling, markStalled, observeGeneration, removeCondition, setCondition, summarize,
 } from '../../../src/api/conditions.ts';
 import type { Condition, ImageCaptureStatus } from '../../../src/api/types.ts';
 
@@ -79,6 +79,25 @@ describe('api/conditions', () => {
       const s = { ...markReady({}, 'done', 1, T0), observedGeneration: 1 };
       expect(summarize(s, 2)).to.equal('Reconciling');
       expect(summarize(undefined)).to.equal('Unknown');
+    });
+  });
+
+  describe('observeGeneration', () => {
+    it('records the generation on the status and every condition, keeping everything else', () => {
+      const s = { ...markReady<ImageCaptureStatus>({ phase: 'Available' }, 'done', 1, T0), observedGeneration: 1 };
+      s.conditions = setCondition(s.conditions, { type: 'SnapshotsCompleted', status: 'True', reason: 'Succeeded', message: '' }, 1, T0);
+      expect(isObserved(s, 1)).to.equal(true);
+      expect(isObserved(s, 2)).to.equal(false);
+      const seen = observeGeneration(s, 2);
+      expect(seen.observedGeneration).to.equal(2);
+      expect(seen.conditions.map((c) => c.observedGeneration)).to.deep.equal([2, 2, 2, 2]);
+      expect(seen.conditions.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime])).to.deep.equal(s.conditions.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime]));
+      expect(summarize(seen, 2)).to.equal('Ready');
+      expect(isObserved(seen, 2)).to.equal(true);
+      expect(s.observedGeneration, 'input untouched').to.equal(1);
+    });
+    it('works on a status without conditions (the CRD default)', () => {
+      expect(observeGeneration({ observedGeneration: 0, phase: 'Pending' }, 1)).to.deep.equal({ observedGeneration: 1, phase: 'Pending' });
     });
   });
 
