@@ -160,6 +160,8 @@ export interface CloudProfileSpec {
 
 export interface CloudProfileStatus {
   capabilities?: CloudCapabilitiesSpec & { dialect?: 'eucalyptus' | 'aws' };
+  /** Capabilities whose probe gave no usable answer (the dialect default is used for them). */
+  unknownCapabilities?: string[];
   accountId?: string;
   lastCheckedAt?: string;
   observedGeneration?: number;

@@ -20,12 +20,6 @@ export interface Capabilities {
   dialect: Dialect;
 }
 
-export interface DetectionResult {
-  capabilities: Capabilities;
-  /** One line per probe: what was asked and what it showed (for the CloudProfile status and logs). */
-  evidence: string[];
-}
-
 const PROBE_PARAMETER = 'ImagingOperatorCapabilityProbe=1';
 
 /** Appends a query parameter to the EC2 form body (before signing). */
@@ -56,12 +50,48 @@ export function applyOverrides(detected: Capabilities, overrides: Partial<Capabi
   return out;
 }
 
-function isFatal(err: unknown): boolean {
-  return err instanceof CloudError && (err.kind === 'auth' || err.kind === 'throttled' || err.kind === 'retryable');
+/** A probe that did not give a usable answer: its capability stays unknown (the dialect default is tried). */
+export interface FailedProbe {
+  probe: string;
+  capability: string;
+  why: string;
 }
 
+export interface DetectionResult {
+  capabilities: Capabilities;
+  /** One line per probe: what was asked and what it showed (for the CloudProfile status and logs). */
+  evidence: string[];
+  /** Capabilities no probe could establish (a 5xx, an HTML page, an unparseable body, an unexpected error). */
+  unknown: string[];
+  failedProbes: FailedProbe[];
+}
+
+/** Why a probe's answer says nothing: a fault of the cloud or the transport, not an answer about the feature. */
+function unusable(err: unknown): string | undefined {
+  if (!(err instanceof CloudError)) return `unexpected error: ${String((err as Error)?.message ?? err)}`;
+  const http = err.httpStatus ? ` (HTTP ${err.httpStatus})` : '';
+  if (err.kind === 'retryable' || err.kind === 'throttled') return `${err.code}${http}: ${err.message}`;
+  // An HTML error page or a truncated body carries no EC2 error code: the SDK reports `Unknown`, or only the
+  // HTTP status (`NotFound` for a 404 page), or a deserialization error.
+  if (err.code === 'Unknown' || err.code === 'NotFound' || /deserializ|parse error/i.test(err.message)) {
+    return `unparseable answer${http}: ${err.message.split('\n')[0]}`;
+  }
+  return undefined;
+}
+
+function overridden(gw: CloudGateway, capability: keyof Capabilities): boolean {
+  return (gw.settings.capabilities as Partial<Capabilities> | undefined)?.[capability] !== undefined;
+}
+
+/**
+ * Runs the probes. Only the first call (DescribeAvailabilityZones, needed by every flow and the proof that the
+ * credentials work) may fail the detection; every other probe that does not answer clearly leaves its
+ * capability unknown, and the flows that need it try it and stall with the cloud's answer if it refuses.
+ * A capability set in spec.capabilities is not probed at all.
+ */
 export async function detectCapabilities(gw: CloudGateway): Promise<DetectionResult> {
   const evidence: string[] = [];
+  const failedProbes: FailedProbe[] = [];
   let euca = 0;
   let aws = 0;
 
@@ -79,40 +109,54 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
   // as `InvalidAMIID.Malformed`; Eucalyptus looks it up (found, or `InvalidAMIID.NotFound`).
   try {
     const imgs = await gw.send(new DescribeImagesCommand({ ImageIds: ['emi-00000000'] }));
-    euca += 2;
-    evidence.push(`DescribeImages emi-00000000: ${(imgs.Images ?? []).length} image(s)`);
+    if (imgs.Images === undefined) {
+      // A 200 without an imagesSet is not an EC2 answer (an HTML page, a proxy's placeholder).
+      failedProbes.push({ probe: 'DescribeImages emi-00000000', capability: 'dialect', why: 'answer without an imagesSet' });
+      evidence.push('DescribeImages emi-00000000: answer without an imagesSet');
+    } else {
+      euca += 2;
+      evidence.push(`DescribeImages emi-00000000: ${imgs.Images.length} image(s)`);
+    }
   } catch (err) {
-    if (isFatal(err)) throw err;
+    const why = unusable(err);
     const code = err instanceof CloudError ? err.code : 'Unknown';
-    if (/Malformed/.test(code)) aws += 2;
+    if (why) failedProbes.push({ probe: 'DescribeImages emi-00000000', capability: 'dialect', why });
+    else if (/Malformed/.test(code)) aws += 2;
     else if (/NotFound/.test(code)) euca += 2;
-    evidence.push(`DescribeImages emi-00000000: ${code}`);
+    evidence.push(`DescribeImages emi-00000000: ${why ?? code}`);
   }
 
   // Probe 3: ImportVolume without Image and Volume: refused before anything is created. Eucalyptus 3.4
   // answers InternalError "Service not available" before validating (no import service); a validation
   // error (MissingParameter, InvalidParameter...) means the operation exists.
   let importVolume: boolean | undefined;
-  try {
-    const incomplete = { AvailabilityZone: firstZone ?? 'probe-zone' } as unknown as ImportVolumeCommandInput;
-    await gw.send(new ImportVolumeCommand(incomplete));
-    // Accepting an incomplete request should not happen; if it does, the operation at least exists.
-    importVolume = true;
-    evidence.push('ImportVolume (incomplete): accepted');
-  } catch (err) {
-    if (err instanceof CloudError && (err.kind === 'throttled' || err.kind === 'retryable') && !isServiceNotAvailable(err)) throw err;
-    const code = err instanceof CloudError ? err.code : 'Unknown';
-    if (isServiceNotAvailable(err)) {
-      importVolume = false;
-      euca++;
-    } else if (/^(InvalidAction|UnsupportedOperation|NotImplemented|UnknownOperation|Unsupported)/.test(code)) {
-      importVolume = false;
-    } else if (err instanceof CloudError && err.kind === 'auth') {
-      importVolume = undefined; // not allowed to ask: keep the dialect default
-    } else {
-      importVolume = true;
+  if (overridden(gw, 'importVolume')) {
+    evidence.push('ImportVolume: not probed (spec.capabilities.importVolume is set)');
+  } else {
+    try {
+      const incomplete = { AvailabilityZone: firstZone ?? 'probe-zone' } as unknown as ImportVolumeCommandInput;
+      const out = await gw.send(new ImportVolumeCommand(incomplete));
+      // Accepting an incomplete request should not happen; if it does, the operation at least exists.
+      if (out.ConversionTask) importVolume = true;
+      else failedProbes.push({ probe: 'ImportVolume (incomplete request)', capability: 'importVolume', why: 'answer without a conversion task' });
+      evidence.push(`ImportVolume (incomplete): ${out.ConversionTask ? 'accepted' : 'answer without a conversion task'}`);
+    } catch (err) {
+      const code = err instanceof CloudError ? err.code : 'Unknown';
+      const why = isServiceNotAvailable(err) ? undefined : unusable(err);
+      if (isServiceNotAvailable(err)) {
+        importVolume = false;
+        euca++;
+      } else if (why) {
+        failedProbes.push({ probe: 'ImportVolume (incomplete request)', capability: 'importVolume', why });
+      } else if (/^(InvalidAction|UnsupportedOperation|NotImplemented|UnknownOperation|Unsupported)/.test(code)) {
+        importVolume = false;
+      } else if (err instanceof CloudError && err.kind === 'auth') {
+        importVolume = undefined; // not allowed to ask: keep the dialect default
+      } else {
+        importVolume = true;
+      }
+      evidence.push(`ImportVolume (incomplete): ${why ?? code} -> importVolume ${importVolume ?? 'unknown'}`);
     }
-    evidence.push(`ImportVolume (incomplete): ${code} -> importVolume ${importVolume ?? 'unknown'}`);
   }
 
   const dialect: Dialect = euca > aws ? 'eucalyptus' : 'aws';
@@ -122,21 +166,29 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
   // Probe 4 (Eucalyptus only): DescribeAvailabilityZones with one extra, unknown parameter (read-only).
   // Eucalyptus 3.4 binds queries with UnknownParameterStrategy.ERROR and refuses it; 3.3 ignores unknown
   // parameters. 3.3 has CreateImage only as a stub and bundles only Windows instances.
-  if (dialect === 'eucalyptus') {
+  const versionFlags: (keyof Capabilities)[] = ['createImage', 'bundleLinux', 'bundleEbs'];
+  if (dialect === 'eucalyptus' && versionFlags.every((f) => overridden(gw, f))) {
+    evidence.push('DescribeAvailabilityZones with unknown parameter: not probed (spec.capabilities sets what it decides)');
+  } else if (dialect === 'eucalyptus') {
     const cmd = new DescribeAvailabilityZonesCommand({});
     cmd.middlewareStack.add(extraParameterMiddleware(PROBE_PARAMETER), { step: 'build', priority: 'low', name: 'capabilityParameterProbe' });
     try {
-      await gw.send(cmd);
+      const out = await gw.send(cmd);
+      if (out.AvailabilityZones === undefined) throw new Error('answer without an availabilityZoneInfo');
       caps.createImage = false;
       caps.bundleLinux = false;
       caps.bundleEbs = false;
       evidence.push(`DescribeAvailabilityZones with unknown parameter: accepted (Eucalyptus before 3.4)`);
     } catch (err) {
-      if (isFatal(err)) throw err;
-      evidence.push(`DescribeAvailabilityZones with unknown parameter: ${(err as Error).message} (3.4 or later)`);
+      const why = unusable(err) ?? (err instanceof CloudError && err.kind === 'auth' ? `not allowed: ${err.message}` : undefined);
+      if (why) {
+        for (const f of versionFlags) if (!overridden(gw, f)) failedProbes.push({ probe: 'DescribeAvailabilityZones with an unknown parameter', capability: f, why });
+      }
+      evidence.push(`DescribeAvailabilityZones with unknown parameter: ${why ?? `${(err as Error).message} (3.4 or later)`}`);
     }
   }
   evidence.push(`dialect ${dialect} (signals eucalyptus ${euca}, aws ${aws})`);
   const capabilities = applyOverrides(caps, gw.settings.capabilities);
-  return { capabilities, evidence };
+  const unknown = [...new Set(failedProbes.map((f) => f.capability))];
+  return { capabilities, evidence, unknown, failedProbes };
 }

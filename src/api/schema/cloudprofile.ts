@@ -57,6 +57,12 @@ const status: Schema = {
       description: 'Detected capabilities (overridden by spec.capabilities).',
       properties: { ...capabilityFlags, dialect: { type: 'string', enum: ['eucalyptus', 'aws'], description: 'eucalyptus or aws: which cloud answers, told from its responses.' } },
     },
+    unknownCapabilities: {
+      type: 'array',
+      description: 'Capabilities whose probe gave no usable answer; the dialect default is used and the CapabilitiesDetected condition says why.',
+      items: { type: 'string', maxLength: 64 },
+      maxItems: 16,
+    },
     accountId: { type: 'string', maxLength: 64, description: 'Account the credentials belong to.' },
     lastCheckedAt: timestamp('When credentials and capabilities were last checked.'),
     observedGeneration,

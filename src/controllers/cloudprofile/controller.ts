@@ -26,7 +26,10 @@ export function cloudProfileController(ctx: ManagerContext, o: CloudProfileContr
     getProfile: (ns, name) => profiles.get(ns, name),
     clouds: o.clouds,
     gateway: (settings) => o.registry.get(settings),
-    capabilities: async (gw) => applyOverrides((await o.registry.detect(gw.id, true)).capabilities, gw.settings.capabilities),
+    capabilities: async (gw) => {
+      const r = await o.registry.detect(gw.id, true);
+      return { ...r, capabilities: applyOverrides(r.capabilities, gw.settings.capabilities) };
+    },
     patchStatus: async (obj, status) => {
       await patchStatus(ctx.kubeConfig, { apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, namespace: obj.metadata.namespace, name: obj.metadata.name! }, status);
     },

@@ -4,7 +4,7 @@ import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { markReady, markReconciling, markStalled, setCondition, observeGeneration } from '../../api/conditions.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
-import type { Capabilities } from '../../cloud/capabilities.ts';
+import type { Capabilities, DetectionResult } from '../../cloud/capabilities.ts';
 import { CloudError } from '../../cloud/errors.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
@@ -15,7 +15,7 @@ export interface CloudProfileDeps {
   getProfile(namespace: string, name: string): CloudProfile | undefined;
   clouds: CloudResolver;
   gateway(settings: CloudSettings): CloudGateway;
-  capabilities(gw: CloudGateway): Promise<Capabilities>;
+  capabilities(gw: CloudGateway): Promise<DetectionResult>;
   patchStatus(obj: CloudProfile, status: CloudProfileStatus): Promise<void>;
   /** Wake the captures and bundles that use this profile. */
   profileChanged(namespace: string, name: string): void;
@@ -45,8 +45,17 @@ export class CloudProfileReconciler {
       const settings = await this.deps.clouds.settingsFor(obj);
       const gw = this.deps.gateway(settings);
       await gw.send(new DescribeAvailabilityZonesCommand({}));
-      const caps = await this.deps.capabilities(gw);
+      const detection = await this.deps.capabilities(gw);
+      const caps = detection.capabilities;
       status.capabilities = { ...caps };
+      // null removes the field in the merge patch once every probe answers.
+      status.unknownCapabilities = detection.unknown.length ? detection.unknown : (null as unknown as undefined);
+      status.conditions = setCondition(status.conditions ?? [], probeCondition(detection), gen);
+      const before = obj.status?.conditions?.find((c) => c.type === 'CapabilitiesDetected');
+      const now = status.conditions.find((c) => c.type === 'CapabilitiesDetected')!;
+      if (now.status === 'False' && (before?.status !== 'False' || before.message !== now.message)) {
+        this.deps.events.warning(obj, 'ProbeFailed', now.message);
+      }
       status.conditions = setCondition(status.conditions ?? [], { type: 'CredentialsValid', status: 'True', reason: 'Succeeded', message: 'the cloud accepted the credentials' }, gen);
       status = markReady(status, `cloud ${obj.spec.ec2Endpoint} reachable; ${describeCaps(caps)}`, gen);
       ready = true;
@@ -88,6 +97,20 @@ function explain(err: unknown): { reason: string; message: string } {
     return { reason: 'CloudUnreachable', message: `cannot reach the cloud: ${err.message}` };
   }
   return { reason: 'CloudUnreachable', message: `cannot reach the cloud: ${String((err as Error)?.message ?? err)}` };
+}
+
+/** Names each probe that gave no usable answer and why; the capability it decides stays unknown. */
+function probeCondition(d: DetectionResult): { type: string; status: 'True' | 'False'; reason: string; message: string } {
+  if (d.failedProbes.length === 0) {
+    return { type: 'CapabilitiesDetected', status: 'True', reason: 'Succeeded', message: 'every capability probe answered' };
+  }
+  const lines = d.failedProbes.map((f) => `probe ${f.probe} (${f.capability}): ${f.why}`);
+  return {
+    type: 'CapabilitiesDetected',
+    status: 'False',
+    reason: 'ProbeFailed',
+    message: `${lines.join('; ')}; unknown: ${d.unknown.join(', ')} (the dialect default is used; a capture that needs it tries it and stalls if the cloud refuses; set spec.capabilities to decide)`,
+  };
 }
 
 function describeCaps(c: Capabilities): string {

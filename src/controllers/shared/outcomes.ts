@@ -33,6 +33,8 @@ const REASON_BY_CODE: Record<string, string> = {
   'InvalidInstanceID.NotFound': 'InstanceNotFound',
   'InvalidInstanceID.Malformed': 'InstanceNotFound',
   UnsupportedOperation: 'UnsupportedByCloud',
+  // An action the cloud does not implement at all (a capability no probe could establish, tried anyway).
+  InvalidAction: 'UnsupportedByCloud',
   NoSuchBucket: 'BucketNotFound',
 };
 

@@ -26,7 +26,7 @@ const keys = {
     ec2Endpoint: 1, s3Endpoint: 1, region: 1, credentialsSecretRef: 1, caBundleSecretRef: 1, rateLimit: 1, capabilities: 1, apiVersion: 1,
   } satisfies Record<keyof CloudProfileSpec, 1>,
   cloudProfileStatus: {
-    capabilities: 1, accountId: 1, lastCheckedAt: 1, observedGeneration: 1, conditions: 1,
+    capabilities: 1, unknownCapabilities: 1, accountId: 1, lastCheckedAt: 1, observedGeneration: 1, conditions: 1,
   } satisfies Record<keyof CloudProfileStatus, 1>,
 };
 
