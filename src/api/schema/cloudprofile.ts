@@ -60,7 +60,7 @@ const status: Schema = {
     unknownCapabilities: {
       type: 'array',
       description: 'Capabilities whose probe gave no usable answer; the dialect default is used and the CapabilitiesDetected condition says why.',
-      items: { type: 'string', maxLength: 64 },
+      items: { type: 'string', maxLength: 64, description: 'A capability name, e.g. importVolume, or dialect.' },
       maxItems: 16,
     },
     accountId: { type: 'string', maxLength: 64, description: 'Account the credentials belong to.' },
