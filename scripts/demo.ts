@@ -107,7 +107,14 @@ async function main(): Promise<void> {
       say(`    [${name}] EC2/S3 calls: ${Object.entries(counts).map(([a, n]) => `${a}=${n}`).join(' ')}`);
     }
     if (keep) {
-      say(`\nThe demo stays up. In another terminal:\n  export KUBECONFIG=${plane.kubeconfigPath}\n  ${join(plane.binDir, 'kubectl')} get icap,ibun,cprof -n ${NS} -w\nPress Ctrl-C to stop.`);
+      say([
+        '\nThe demo stays up. In another terminal, in this checkout:',
+        '  source .tools/env.sh             # the pinned kubectl and helm first on PATH',
+        `  export KUBECONFIG=${plane.kubeconfigPath}`,
+        `  kubectl get icap,ibun,cprof -n ${NS} -w`,
+        `  kubectl explain imagecapture.spec --recursive`,
+        'Press Ctrl-C to stop.',
+      ].join('\n'));
       await new Promise(() => undefined);
     }
     const expectedStalled = final.filter((o) => isTrue(o, 'Stalled') && o.metadata.name.includes('refused')).length;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes everything the tests and the demo need present: the pinned Node.js, npm dependencies, the Kubernetes
-# tools (kube-apiserver, kubectl, etcd, helm) and the moto venv. Idempotent and quick when all is in place.
+# tools (kube-apiserver, kubectl, etcd, helm), the moto venv and the Go judges of the status tests (kstatus,
+# Argo CD's Lua VM, promtool). The pinned kubectl and helm are put first on PATH. Idempotent and quick when all is in place.
 # Progress goes to stderr; stdout carries only `export` lines, so callers do: eval "$(bash scripts/ensure-tools.sh)"
 # The same lines are written to .tools/env.sh for `source`.
 set -euo pipefail
@@ -53,10 +54,16 @@ log "k8s tools: kube-apiserver, kubectl, etcd, helm in $bin_dir"
 # 4. moto (AWS emulator) in its own venv.
 moto_server=$(locked moto bash scripts/setup-moto.sh | tail -n 1)
 
+# 5. The Go judges of the status and alert tests: kstatus, Argo CD's Lua VM, promtool.
+go_tools=$(locked go-tools bash scripts/build-go-tools.sh | tail -n 1)
+log "judges: kstatus-judge, argocd-health, promtool in $go_tools"
+
+# The pinned kubectl and helm (and node) come first on PATH, so a shell that evals or sources this uses them.
 {
-  printf 'export PATH=%q:"$PATH"\n' "$node_bin"
+  printf 'export PATH=%q:%q:"$PATH"\n' "$node_bin" "$bin_dir"
   printf 'export EIO_CACHE=%q\n' "$cache"
   printf 'export EIO_BIN_DIR=%q\n' "$bin_dir"
+  printf 'export EIO_GO_TOOLS_DIR=%q\n' "$go_tools"
   printf 'export EIO_MOTO_SERVER=%q\n' "$moto_server"
 } > .tools/env.sh.tmp
 mv .tools/env.sh.tmp .tools/env.sh

@@ -1,5 +1,6 @@
 // Where the pinned tools live. scripts/ensure-tools.sh exports EIO_BIN_DIR and EIO_MOTO_SERVER; without them
 // the same cache paths are derived from scripts/versions.env so a bare `npx mocha` finds tools already built.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -38,4 +39,17 @@ export function motoServerPath(): string {
   if (process.env.EIO_MOTO_SERVER) return mustExist(process.env.EIO_MOTO_SERVER, 'EIO_MOTO_SERVER');
   const v = versions();
   return mustExist(join(cacheDir(), `moto-${v.MOTO_VERSION}`, 'venv', 'bin', 'moto_server'), 'moto_server');
+}
+
+let goToolsDir: string | undefined;
+
+/**
+ * Path of one of the Go judges (kstatus-judge, argocd-health, promtool). ensure-tools exports their folder;
+ * without it scripts/build-go-tools.sh is asked, which answers at once when they are cached (and builds them
+ * on a fresh machine).
+ */
+export function goTool(name: 'kstatus-judge' | 'argocd-health' | 'promtool'): string {
+  goToolsDir ??= process.env.EIO_GO_TOOLS_DIR
+    ?? execFileSync('bash', [join(repoRoot, 'scripts/build-go-tools.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!;
+  return mustExist(join(goToolsDir, name), name);
 }

@@ -1,37 +1,67 @@
-// The Argo CD health checks run in a real Lua 5.1 VM (Argo CD embeds gopher-lua, a Lua 5.1 implementation) over
-// every fixture listed in each kind's health_test.yaml, in Argo CD's own test layout.
+// The Argo CD health checks run in the environment Argo CD gives a health script from argocd-cm: gopher-lua at
+// Argo CD's version with only the base, package and table libraries and an os holding time and date
+// (test/tools/argocd-health, built by scripts/build-go-tools.sh). Every fixture listed in each kind's
+// health_test.yaml (Argo CD's own test layout), then every phase and every reason as the operator writes them.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { runCommand } from '../../env/index.ts';
+import { goTool } from '../../env/tool-paths.ts';
+import { markReady, markReconciling, markStalled, Reasons, type WithConditions } from '../../../src/api/conditions.ts';
+import { API_VERSION } from '../../../src/api/constants.ts';
+import { BUNDLE_PHASES } from '../../../src/api/schema/instancebundle.ts';
+import { CAPTURE_PHASES } from '../../../src/api/schema/imagecapture.ts';
 import { repoRoot } from './chart.ts';
 
 const customizations = join(repoRoot, 'argocd/resource_customizations/imaging.eucalyptus.dev');
-const runner = join(repoRoot, 'test/integration/packaging/lua-health-runner.py');
 const KINDS = ['ImageCapture', 'InstanceBundle', 'CloudProfile'];
 
 interface HealthTest { healthStatus: { status: string; message: string }; inputPath: string }
 interface Outcome { status?: string; message?: string; error?: string }
 
-/** Runs every case in one Lua process (one VM per case); the venv comes from scripts/setup-lua.sh. */
-async function runHealth(cases: Array<{ script: string; obj: unknown }>): Promise<Outcome[]> {
-  const setup = await runCommand('bash', [join(repoRoot, 'scripts/setup-lua.sh')], { timeoutMs: 300_000 });
-  if (setup.code !== 0) throw new Error(`scripts/setup-lua.sh failed: ${setup.stderr}`);
-  const python = setup.stdout.trim().split('\n').at(-1)!;
-  const r = await runCommand(python, [runner], { input: JSON.stringify({ cases }) });
-  if (r.code !== 0) throw new Error(`Lua runner failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Outcome[];
+async function argocd<T>(request: unknown): Promise<T> {
+  const r = await runCommand(goTool('argocd-health'), [], { input: JSON.stringify(request) });
+  if (r.code !== 0) throw new Error(`argocd-health failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
+
+/** Every case runs in a fresh VM, as Argo CD makes one per evaluation. */
+const runHealth = (cases: Array<{ script: string; obj: unknown }>) => argocd<Outcome[]>({ cases });
+const probe = (source: string) => argocd<{ result?: string; error?: string }>({ probe: source });
+const script = (kind: string) => join(customizations, kind, 'health.lua');
 
 function testsOf(kind: string): Array<HealthTest & { script: string; obj: unknown }> {
   const dir = join(customizations, kind);
   const spec = parse(readFileSync(join(dir, 'health_test.yaml'), 'utf8')) as { tests: HealthTest[] };
-  return spec.tests.map((t) => ({ ...t, script: join(dir, 'health.lua'), obj: parse(readFileSync(join(dir, t.inputPath), 'utf8')) }));
+  return spec.tests.map((t) => ({ ...t, script: script(kind), obj: parse(readFileSync(join(dir, t.inputPath), 'utf8')) }));
 }
 
-describe('Argo CD health checks (Lua 5.1)', function () {
-  this.timeout(300_000); // the first run installs the Lua VM
+describe('Argo CD health checks (Argo CD\'s Lua environment)', function () {
+  this.timeout(300_000); // a fresh machine builds the VM first
+
+  describe('the VM is the one Argo CD gives a health script', () => {
+    it('has the base, package and table libraries, and os with only time and date (also through require)', async () => {
+      expect(await probe('return type(ipairs) .. type(pairs) .. type(tostring) .. type(pcall) .. type(table.insert) .. type(require)')).to.deep.equal({ result: 'functionfunctionfunctionfunctionfunctionfunction' });
+      expect(await probe('return type(os.time) .. type(os.date) .. type(require("os").date)')).to.deep.equal({ result: 'functionfunctionfunction' });
+      const osNames = await probe('local n = {} for k in pairs(os) do table.insert(n, k) end table.sort(n) return table.concat(n, ",")');
+      expect(osNames).to.deep.equal({ result: 'date,time' });
+    });
+    it('has no string, math, io, debug, coroutine or channel library, and no os.getenv or os.execute', async () => {
+      for (const lib of ['string', 'math', 'io', 'debug', 'coroutine', 'channel']) {
+        expect(await probe(`return tostring(${lib})`), lib).to.deep.equal({ result: 'nil' });
+      }
+      expect(await probe('return tostring(os.getenv) .. tostring(os.execute) .. tostring(os.remove)')).to.deep.equal({ result: 'nilnilnil' });
+      // String methods go through the string library's metatable: absent too.
+      expect((await probe('return ("x"):upper()')).error).to.match(/attempt to (index|call)/);
+    });
+    it('stops a script that runs past Argo CD\'s one-second deadline', async () => {
+      const started = Date.now();
+      const out = await probe('while true do end');
+      expect(out.error).to.match(/context deadline exceeded/);
+      expect(Date.now() - started).to.be.below(10_000);
+    });
+  });
 
   it('has a health.lua, a health_test.yaml and fixtures for every kind, and lists every fixture', function () {
     for (const kind of KINDS) {
@@ -47,7 +77,7 @@ describe('Argo CD health checks (Lua 5.1)', function () {
   for (const kind of KINDS) {
     it(`${kind}: every fixture gets the expected status and message`, async function () {
       const tests = testsOf(kind);
-      const outcomes = await runHealth(tests.map(({ script, obj }) => ({ script, obj })));
+      const outcomes = await runHealth(tests.map(({ script: s, obj }) => ({ script: s, obj })));
       tests.forEach((t, i) => {
         expect(outcomes[i], `${kind} ${t.inputPath}`).to.deep.equal({ status: t.healthStatus.status, message: t.healthStatus.message });
       });
@@ -56,16 +86,64 @@ describe('Argo CD health checks (Lua 5.1)', function () {
     });
   }
 
-  it('reports a Lua error instead of a status when a script misbehaves (the runner is a real VM)', async function () {
-    const broken = join(dirname(runner), 'fixtures', 'broken-health.lua');
+  describe('every phase and every reason, as the operator\'s condition helpers write them', () => {
+    const STALL_REASONS = [
+      'InstanceNotFound', 'InstanceNotOwned', 'InvalidInstanceState', 'InvalidImageName', 'DuplicateImageName', 'InvalidBlockDeviceMapping',
+      'UnsupportedByCloud', 'Timeout', 'CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid', 'CredentialsRejected',
+      'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'ConversionFailed', 'BucketNotFound', 'ImageDeregistered', 'CloudRejected',
+    ];
+    const WORKING_REASONS = [
+      'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling', 'ImportingVolume',
+      'Registering', 'Throttled', 'CloudUnreachable', 'Deleting', 'Cancelling',
+    ];
+    const obj = (kind: string, status: object, extra: Record<string, unknown> = {}) => ({
+      apiVersion: API_VERSION, kind, metadata: { name: 'x', namespace: 'ns', generation: 2, ...extra }, spec: {}, status: { observedGeneration: 2, ...status },
+    });
+
+    it('lists every reason the operator defines', () => {
+      const all = new Set([...STALL_REASONS, ...WORKING_REASONS, 'Succeeded', 'InProgress']);
+      for (const r of Object.values(Reasons)) expect(all.has(r), r).to.equal(true);
+    });
+
+    type Phased = WithConditions & { phase: string };
+    for (const kind of ['ImageCapture', 'InstanceBundle']) {
+      it(`${kind}: Stalled reasons are Degraded, working reasons Progressing, Ready Healthy, in every phase`, async () => {
+        const phases: readonly string[] = kind === 'ImageCapture' ? CAPTURE_PHASES : BUNDLE_PHASES;
+        const cases: Array<{ obj: unknown; want: Outcome }> = [];
+        for (const reason of STALL_REASONS) {
+          cases.push({ obj: obj(kind, markStalled<Phased>({ phase: 'Failed' }, reason, `what to do about ${reason}`, 2)), want: { status: 'Degraded', message: `${reason}: what to do about ${reason}` } });
+        }
+        for (const phase of phases.filter((p) => !['Available', 'Failed'].includes(p))) {
+          for (const reason of WORKING_REASONS) {
+            const o = obj(kind, { ...markReconciling<Phased>({ phase }, reason, `step ${reason}`, 2), progress: 40 }, phase === 'Deleting' ? { deletionTimestamp: '2026-11-30T09:00:00Z' } : {});
+            const message = phase === 'Deleting' ? `Deleting: step ${reason}` : `${reason}: step ${reason} (40%)`;
+            cases.push({ obj: o, want: { status: 'Progressing', message } });
+          }
+          // Not yet observed in this phase (an edit the operator has not looked at): Progressing.
+          cases.push({ obj: { ...obj(kind, markReconciling<Phased>({ phase }, 'Validating', 'v', 1)), status: { ...markReconciling<Phased>({ phase }, 'Validating', 'v', 1), observedGeneration: 1 } }, want: { status: 'Progressing', message: 'Waiting for the operator to observe generation 2' } });
+        }
+        cases.push({ obj: obj(kind, { ...markReady<Phased>({ phase: 'Available' }, 'done', 2), imageId: 'emi-12345678', manifestLocation: 'b/p.manifest.xml' }), want: { status: 'Healthy', message: 'Image emi-12345678 is available' } });
+        const outcomes = await runHealth(cases.map((c) => ({ script: script(kind), obj: c.obj })));
+        cases.forEach((c, i) => expect(outcomes[i], JSON.stringify(c.obj)).to.deep.equal(c.want));
+      });
+    }
+  });
+
+  it('reports a Lua error instead of a status when a script uses a library Argo CD does not open', async function () {
+    const broken = join(dirname(new URL(import.meta.url).pathname), 'fixtures', 'broken-health.lua');
     const [outcome] = await runHealth([{ script: broken, obj: { metadata: { generation: 1 } } }]);
-    expect(outcome?.error).to.match(/attempt to (index|call)/);
+    expect(outcome?.error).to.match(/attempt to index a non-table object\(nil\)/);
+  });
+
+  it('reads an unknown health code as Unknown, as Argo CD does', async () => {
+    const [outcome] = await runHealth([{ script: join(dirname(new URL(import.meta.url).pathname), 'fixtures', 'odd-health.lua'), obj: { metadata: { generation: 1 } } }]);
+    expect(outcome).to.deep.equal({ status: 'Unknown', message: 'Lua returned an invalid health status' });
   });
 
   it('the argocd-cm snippet holds each script verbatim under resource.customizations.health.<group>_<Kind>', function () {
     const snippet = parse(readFileSync(join(repoRoot, 'argocd/argocd-cm-health.yaml'), 'utf8')) as { data: Record<string, string> };
     for (const kind of KINDS) {
-      expect(snippet.data[`resource.customizations.health.imaging.eucalyptus.dev_${kind}`]).to.equal(readFileSync(join(customizations, kind, 'health.lua'), 'utf8'));
+      expect(snippet.data[`resource.customizations.health.imaging.eucalyptus.dev_${kind}`]).to.equal(readFileSync(script(kind), 'utf8'));
     }
   });
 });

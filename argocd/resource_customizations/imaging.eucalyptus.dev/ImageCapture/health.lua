@@ -15,6 +15,18 @@ local function describe(c)
 end
 
 local status = obj.status
+if obj.metadata.deletionTimestamp ~= nil then
+  -- Argo CD itself reports a resource being deleted as Progressing; the script says the same, with the step.
+  hs.status = "Progressing"
+  local reconciling = nil
+  if status ~= nil and status.conditions ~= nil then reconciling = condition(status.conditions, "Reconciling") end
+  if reconciling ~= nil and reconciling.status == "True" and reconciling.message ~= "" then
+    hs.message = "Deleting: " .. reconciling.message
+  else
+    hs.message = "Deleting: waiting for the operator to finish its cleanup"
+  end
+  return hs
+end
 if status == nil or status.conditions == nil or #status.conditions == 0 then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to report status"

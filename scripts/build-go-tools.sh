@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the Go judges the status conformance and alert tests run, at the versions pinned in scripts/versions.env,
+# into a cache outside the work tree keyed by those versions and by our sources in test/tools:
+#   kstatus-judge   our main (test/tools/kstatus-judge) over sigs.k8s.io/cli-utils' kstatus
+#   argocd-health   our main (test/tools/argocd-health) over the gopher-lua and gopher-json Argo CD builds with
+#   promtool        Prometheus's own, from its Go module
+# Later runs find the binaries and return at once. Prints the bin folder on its last line.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+cache=${EIO_CACHE:-$HOME/.cache/eucalyptus-image-operator}
+bin="$cache/go-tools/bin"
+mkdir -p "$bin"
+log() { echo "[go-tools] $*" >&2; }
+
+# Each tool is cached under a key of its pins and, for ours, its source: editing one main.go rebuilds only it.
+# bin/ holds links to the current builds.
+build() { # output, go.mod requirements, package to build, [folder of our main.go]
+  local out=$1 requires=$2 pkg=$3 main=${4:-}
+  local key; key=$( (echo "$requires $pkg"; [ -z "$main" ] || cat "$root/$main/main.go") | sha256sum | cut -c1-12)
+  local built="$cache/go-tools/$out-$key"
+  if [ -x "$built/$out" ]; then ln -sfn "$built/$out" "$bin/$out"; log "$out: cached"; return; fi
+  local dir; dir=$(mktemp -d "${TMPDIR:-/tmp}/eio-build-$out.XXXXXX")
+  trap 'rm -rf "$dir"' RETURN
+  printf 'module eio.local/tools/%s\n\ngo 1.24\n\n%s\n' "$out" "$requires" > "$dir/go.mod"
+  if [ -n "$main" ]; then
+    cp "$root/$main/main.go" "$dir/main.go"
+  else
+    printf 'package tools\n\nimport _ "%s"\n' "$pkg" > "$dir/tools.go"
+  fi
+  log "$out: resolving modules"
+  (cd "$dir" && GOFLAGS=-mod=mod go mod tidy >&2)
+  log "$out: compiling"
+  local start=$SECONDS
+  mkdir -p "$built"
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w" -o "$built/$out.tmp" "$pkg")
+  mv "$built/$out.tmp" "$built/$out"
+  ln -sfn "$built/$out" "$bin/$out"
+  log "$out: built in $((SECONDS - start))s"
+}
+
+k8s_minor=${KUBERNETES_VERSION#1.}
+build kstatus-judge "require (
+	sigs.k8s.io/cli-utils v$CLI_UTILS_VERSION
+	k8s.io/apimachinery v0.$k8s_minor
+)" . test/tools/kstatus-judge
+build argocd-health "require (
+	github.com/yuin/gopher-lua v$GOPHER_LUA_VERSION
+	layeh.com/gopher-json v$GOPHER_JSON_VERSION
+)" . test/tools/argocd-health
+build promtool "require github.com/prometheus/prometheus v$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool
+echo "$bin"
