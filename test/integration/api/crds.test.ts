@@ -1,6 +1,7 @@
 // The generated CRDs against the real API server: they install, fill defaults, and reject bad manifests with
 // a message naming the field (OpenAPI validation and CEL rules are enforced by the server, not by us).
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -230,6 +231,21 @@ describe('api CRDs on a real API server', function () {
       const b = `fresh-${++seq}`;
       expect((await create(bundle(validBundle(), b))).code).to.equal(0);
       expect((await getJson('instancebundle', b)).status).to.deep.equal({ observedGeneration: 0, phase: 'Pending' });
+    });
+    it('kubectl get -w prints a phase in the first row of a new object', async () => {
+      const name = `watched-${++seq}`;
+      const watcher = spawn(join(env.binDir, 'kubectl'), ['--kubeconfig', env.kubeconfigPath, 'get', '-n', ns, 'icap', '-w', '--no-headers', `--field-selector=metadata.name=${name}`]);
+      let out = '';
+      watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        await new Promise((r) => setTimeout(r, 1_000)); // the watch is open before the create
+        expect((await create(capture(validCapture(), name))).code).to.equal(0);
+        await waitFor(async () => out.includes(name), { timeoutMs: 15_000, message: 'watch row' });
+      } finally {
+        watcher.kill();
+      }
+      const first = out.trim().split('\n')[0]!.trim().split(/\s+/);
+      expect(first.slice(0, 3)).to.deep.equal([name, 'i-1A2B3C4D', 'Pending']);
     });
     it('kubectl explain describes spec, nested fields and status, with immutability and defaults', async () => {
       const spec = await kubectl(['explain', 'imagecapture.spec']);
