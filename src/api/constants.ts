@@ -22,3 +22,9 @@ export function ownerTagValue(obj: { metadata?: { namespace?: string; name?: str
   const m = obj.metadata ?? {};
   return `${m.namespace ?? ''}/${m.name ?? ''}/${m.uid ?? ''}`;
 }
+
+/**
+ * Set to "true" by an administrator on a resource being deleted whose cloud cannot be reached: the finalizer is
+ * released without touching the cloud, and an Event lists the cloud objects left behind.
+ */
+export const ABANDON_ANNOTATION = `${GROUP}/abandon-cloud-objects`;

@@ -7,6 +7,8 @@ import { CloudError } from '../../cloud/errors.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
+import { abandonRequested, deletionBlocked } from '../shared/deletion.ts';
+import { ABANDON_ANNOTATION, OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import { cleanUp } from './cleanup.ts';
 import { cleanUpStaging } from '../shared/staging-cleanup.ts';
 import { runCreateImage } from './create-image.ts';
@@ -52,8 +54,9 @@ export class ImageCaptureReconciler {
       return {};
     }
     const state = new CaptureState(obj);
+    let released = false;
     try {
-      const outcome = await this.run(state);
+      const outcome = await this.run(state, () => (released = true));
       state.observe();
       return outcome;
     } catch (err) {
@@ -63,15 +66,15 @@ export class ImageCaptureReconciler {
       state.observe();
       return outcome;
     } finally {
-      if (state.changed && !obj.metadata.deletionTimestamp) {
+      if (state.changed && !released) {
         await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
       }
     }
   }
 
-  private async run(state: CaptureState): Promise<ReconcileOutcome> {
+  private async run(state: CaptureState, release: () => void): Promise<ReconcileOutcome> {
     const obj = state.obj;
-    if (obj.metadata.deletionTimestamp) return this.finalize(state);
+    if (obj.metadata.deletionTimestamp) return this.finalize(state, release);
     if (state.stalledForGeneration && !isRecoverable(state)) {
       // A failed capture whose temporary objects were still busy (a bundle task cancelling) finishes its cleanup.
       if (state.condition('CleanedUp')?.status === 'False') return this.cleanUpAfterFailure(state);
@@ -164,38 +167,63 @@ export class ImageCaptureReconciler {
     }
   }
 
-  private async finalize(state: CaptureState): Promise<ReconcileOutcome> {
+  private async finalize(state: CaptureState, release: () => void): Promise<ReconcileOutcome> {
     const obj = state.obj;
     this.deps.forget(state.key);
     if (!state.hasFinalizer) return {};
     const policy = obj.spec.deletionPolicy ?? 'Retain';
-    let cloud: CloudContext;
+    const objects = recordedObjects(state);
+    if (!madeAnything(state)) {
+      // The strategy is written before any creating call: without it, nothing can exist in the cloud.
+      this.deps.events.normal(obj, 'Deleted', 'nothing was created in the cloud; no cloud call needed');
+      release();
+      await this.deps.writer.removeFinalizer(obj);
+      return {};
+    }
+    if (abandonRequested(obj)) {
+      this.deps.events.warning(obj, 'CloudObjectsAbandoned', `${ABANDON_ANNOTATION} is set: left in the cloud without cleanup: ${objects.length ? objects.join(', ') : 'whatever carries the owner tag'} (owner tag ${OWNER_TAG}=${ownerTagValue(obj)})`);
+      this.deps.log.warn({ key: state.key, objects }, 'deletion abandoned the cloud objects');
+      release();
+      await this.deps.writer.removeFinalizer(obj);
+      return {};
+    }
+    state.phase('Deleting');
+    let step = `waiting for CloudProfile ${obj.spec.cloudRef?.name ?? '(default)'}`;
     try {
-      cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef)).settings);
-    } catch (err) {
-      if (err instanceof StallError && err.reason === 'CloudProfileNotFound' && !state.status.imageId && !state.status.snapshots?.length) {
-        // Nothing was ever made in a cloud that does not exist: nothing to clean up.
-        await this.deps.writer.removeFinalizer(obj);
-        return {};
+      const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef)).settings);
+      if (state.status.strategy === 'ViaBundle') {
+        // A running bundle task or import is cancelled first; its staged objects and volume go with it.
+        step = 'cancelling the bundle task and removing the staged bundle';
+        const staging = await cleanUpStaging(cloud.gw, obj);
+        if (staging.pending.length) {
+          state.reconciling('Deleting', `deletionPolicy ${policy}: waiting for ${staging.pending.join(', ')} to end`);
+          return { requeueAfterMs: 1_000 };
+        }
       }
-      throw err;
+      step = policy === 'Delete' ? 'removing the image, its snapshots and temporary objects' : 'removing temporary objects (the image is retained)';
+      state.reconciling('Deleting', `deletionPolicy ${policy}: ${step}`);
+      const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
+      this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
+      this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, 'capture deleted');
+      release();
+      await this.deps.writer.removeFinalizer(obj);
+      return {};
+    } catch (err) {
+      const blocked = deletionBlocked(err, step, objects);
+      const before = state.condition('Reconciling');
+      state.reconciling(blocked.reason, blocked.message);
+      if (before?.status !== 'True' || before.reason !== blocked.reason) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
+      this.deps.log.warn({ key: state.key, reason: blocked.reason }, blocked.message);
+      if (err instanceof CloudError && (err.kind === 'retryable' || err.kind === 'throttled')) throw err;
+      return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
     }
-    if (state.status.strategy === 'ViaBundle') {
-      // A running bundle task or import is cancelled first; its staged objects and volume go with it.
-      const staging = await cleanUpStaging(cloud.gw, obj);
-      if (staging.pending.length) return { requeueAfterMs: 1_000 };
-    }
-    const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
-    this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
-    this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, 'capture deleted');
-    await this.deps.writer.removeFinalizer(obj);
-    return {};
   }
 
   private async onError(state: CaptureState, err: unknown): Promise<ReconcileOutcome> {
     const obj = state.obj;
+    // finalize() already wrote why a deletion waits; the work queue retries with backoff.
+    if (obj.metadata.deletionTimestamp) throw err;
     if (err instanceof StallError) {
-      if (obj.metadata.deletionTimestamp) throw err;
       const alreadyStalled = state.stalledForGeneration && state.condition('Stalled')?.reason === err.reason;
       state.stalled(err.reason, err.message);
       if (state.status.phase !== 'Available') state.phase('Failed');
@@ -244,6 +272,19 @@ export class ImageCaptureReconciler {
       return { requeueAfterMs: 10_000 };
     }
   }
+}
+
+/** Creating calls happen only after the strategy is recorded; any id in status is a cloud object. */
+function madeAnything(state: CaptureState): boolean {
+  const s = state.status;
+  return !!(s.strategy || s.imageId || s.bundleId || s.conversionTaskId || s.importedVolumeId || s.snapshots?.some((x) => x.snapshotId));
+}
+
+/** The cloud objects status knows of, for the Events of a blocked or abandoned deletion. */
+function recordedObjects(state: CaptureState): string[] {
+  const s = state.status;
+  const ids = [s.imageId, ...(s.snapshots ?? []).map((x) => x.snapshotId), s.bundleId, s.conversionTaskId, s.importedVolumeId];
+  return [...new Set(ids.filter((x): x is string => !!x))];
 }
 
 /** Stalls caused by something outside the resource (profile, Secret): re-evaluated on every pass. */

@@ -25,6 +25,9 @@ async function currentTask(cloud: BundleCloud, work: BundleWork): Promise<Bundle
   const { instanceId, storage } = work.obj.spec;
   const target = { instanceId, bucket: storage.bucket, prefix: storage.prefix };
   const id = work.status.bundleId;
+  // BundleStored is written before BundleInstance is sent; without it and without an id no task was started,
+  // and the cloud is not asked (it may not even know DescribeBundleTasks).
+  if (!id && !work.condition('BundleStored')) return undefined;
   // Without a recorded id the task may still exist: a crash between BundleInstance and the status write.
   const task = id ? (await describeBundleTasks(cloud.gw, [id]).catch(() => []))[0] : await findBundleTask(cloud.gw, target);
   // The same bundle id is reused for a later bundle of the instance elsewhere: that one is not ours.

@@ -4,6 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../../api/constants.ts';
 import type { CloudProfile, InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
 import { Controller } from '../../runtime/controller.ts';
+import { abandonRequested } from '../shared/deletion.ts';
 import type { ManagerContext } from '../../runtime/manager.ts';
 import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
@@ -56,7 +57,8 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
     // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
     updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation
       || !!a.metadata.deletionTimestamp !== !!b.metadata.deletionTimestamp
-      || (a.metadata.finalizers ?? []).length !== (b.metadata.finalizers ?? []).length,
+      || (a.metadata.finalizers ?? []).length !== (b.metadata.finalizers ?? []).length
+      || abandonRequested(a) !== abandonRequested(b),
     queue: { concurrency: o.concurrency },
     reconcile: (key) => reconciler.reconcile(key),
     log,

@@ -7,6 +7,8 @@ import { CloudError } from '../../cloud/errors.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
+import { abandonRequested, deletionBlocked } from '../shared/deletion.ts';
+import { ABANDON_ANNOTATION } from '../../api/constants.ts';
 import { tearDown } from './cleanup.ts';
 import type { BundleCloud, BundleEvents, BundleWriter } from './ports.ts';
 import { BundleWork } from './state.ts';
@@ -29,6 +31,17 @@ export interface InstanceBundleDeps {
 
 export interface ReconcileOutcome {
   requeueAfterMs?: number;
+}
+
+/** BundleStored is written before BundleInstance is sent: without it (and without ids) nothing exists in the cloud. */
+function startedAnything(work: BundleWork): boolean {
+  return !!(work.status.bundleId || work.status.imageId || work.condition('BundleStored'));
+}
+
+function recordedObjects(work: BundleWork): string[] {
+  const s = work.status;
+  const { bucket, prefix } = work.obj.spec.storage;
+  return [s.imageId, s.bundleId && `bundle task ${s.bundleId}`, `${bucket}/${prefix}.*`].filter((x): x is string => !!x);
 }
 
 /** Stalls caused by something outside the resource (profile, Secret): re-evaluated on every pass. */
@@ -126,43 +139,62 @@ export class InstanceBundleReconciler {
     this.deps.forget(work.key);
     if (!work.hasFinalizer) return {};
     const policy = obj.spec.deletionPolicy ?? 'Retain';
-    let cloud: BundleCloud;
-    try {
-      cloud = await this.cloudFor(obj);
-    } catch (err) {
-      if (err instanceof StallError && err.reason === 'CloudProfileNotFound' && !work.status.bundleId) {
-        // Nothing was ever made in a cloud that does not exist: nothing to clean up.
-        release();
-        await this.deps.writer.removeFinalizer(obj);
-        return {};
-      }
-      throw err;
+    const objects = recordedObjects(work);
+    if (!startedAnything(work)) {
+      this.deps.events.normal(obj, 'Deleted', 'no bundle task was started; no cloud call needed');
+      release();
+      await this.deps.writer.removeFinalizer(obj);
+      return {};
+    }
+    if (abandonRequested(obj)) {
+      this.deps.events.warning(obj, 'CloudObjectsAbandoned', `${ABANDON_ANNOTATION} is set: left in the cloud without cleanup: ${objects.join(', ')}`);
+      this.deps.log.warn({ key: work.key, objects }, 'deletion abandoned the cloud objects');
+      release();
+      await this.deps.writer.removeFinalizer(obj);
+      return {};
     }
     if (work.status.phase !== 'Deleting') {
       work.phase('Deleting');
       this.deps.events.normal(obj, 'PhaseDeleting', `deleting with deletionPolicy ${policy}`);
     }
-    const result = await tearDown(cloud, work, { deleteAll: policy === 'Delete' });
-    if (result.waiting) {
-      work.reconciling('Cancelling', result.waiting);
-      this.deps.events.normal(obj, 'Cancelling', result.waiting);
-      return { requeueAfterMs: this.deps.cancelPollMs };
+    let step = `waiting for CloudProfile ${obj.spec.cloudRef?.name ?? '(default)'}`;
+    try {
+      const cloud = await this.cloudFor(obj);
+      step = policy === 'Delete' ? 'cancelling a running task, deregistering the image and removing the bundle' : 'cancelling a running task and removing a partial bundle';
+      work.reconciling('Deleting', `deletionPolicy ${policy}: ${step}`);
+      const result = await tearDown(cloud, work, { deleteAll: policy === 'Delete' });
+      if (result.waiting) {
+        work.reconciling('Cancelling', result.waiting);
+        this.deps.events.normal(obj, 'Cancelling', result.waiting);
+        return { requeueAfterMs: this.deps.cancelPollMs };
+      }
+      this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
+      this.deps.log.info({ key: work.key, policy, deleted: result.deleted, kept: result.kept }, 'bundle deleted');
+      release();
+      await this.deps.writer.removeFinalizer(obj);
+      return {};
+    } catch (err) {
+      const blocked = deletionBlocked(err, step, objects);
+      const before = work.condition('Reconciling');
+      work.reconciling(blocked.reason, blocked.message);
+      if (before?.status !== 'True' || before.reason !== blocked.reason) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
+      this.deps.log.warn({ key: work.key, reason: blocked.reason }, blocked.message);
+      if (err instanceof CloudError && (err.kind === 'retryable' || err.kind === 'throttled')) throw err;
+      return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
     }
-    this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
-    this.deps.log.info({ key: work.key, policy, deleted: result.deleted, kept: result.kept }, 'bundle deleted');
-    release();
-    await this.deps.writer.removeFinalizer(obj);
-    return {};
   }
 
   private async onError(work: BundleWork, err: unknown): Promise<ReconcileOutcome> {
     const obj = work.obj;
+    // finalize() already wrote why a deletion waits; the work queue retries with backoff.
+    if (obj.metadata.deletionTimestamp) throw err;
     if (err instanceof StallError) {
-      if (obj.metadata.deletionTimestamp) throw err;
       const already = work.stalledForGeneration && work.condition('Stalled')?.reason === err.reason;
       work.stalled(err.reason, err.message);
       work.phase('Failed');
-      if (['BundleFailed', 'Timeout'].includes(err.reason) && work.condition('BundleStored')?.status !== 'True') {
+      // Only once a task was being started: BundleStored also tells deletion to look for one.
+      const stored = work.condition('BundleStored');
+      if (['BundleFailed', 'Timeout'].includes(err.reason) && stored && stored.status !== 'True') {
         work.step('BundleStored', 'False', err.reason, err.message);
       }
       if (!work.status.completedAt && err.reason === 'BundleFailed') work.status.completedAt = new Date().toISOString();

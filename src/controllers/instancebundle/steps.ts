@@ -31,15 +31,20 @@ export async function runBundleSteps(cloud: BundleCloud, work: BundleWork, event
 
 async function startBundle(cloud: BundleCloud, work: BundleWork, events: BundleEvents): Promise<BundleStepResult> {
   const { spec } = work.obj;
-  work.phase('Pending');
-  work.reconciling('Validating', `validating instance ${spec.instanceId}`);
-  const instance = await loadInstance(cloud, spec.instanceId);
-  checkBundleable(instance, cloud.capabilities, spec.storage.prefix);
-  await checkImageNameFree(cloud, work.obj);
-  await ensureStorage(cloud, work.obj, events);
   const created = work.obj.metadata.creationTimestamp ? new Date(work.obj.metadata.creationTimestamp) : undefined;
   const notBefore = created ? new Date(created.getTime() - CREATION_SLACK_MS) : undefined;
-  await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, notBefore);
+  if (work.condition('BundleStored')?.reason !== 'Starting') {
+    work.phase('Pending');
+    work.reconciling('Validating', `validating instance ${spec.instanceId}`);
+    const instance = await loadInstance(cloud, spec.instanceId);
+    checkBundleable(instance, cloud.capabilities, spec.storage.prefix);
+    await checkImageNameFree(cloud, work.obj);
+    await ensureStorage(cloud, work.obj, events);
+    await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, notBefore);
+    // Written before BundleInstance: from here on a deletion looks for a task; before it, nothing exists to remove.
+    work.step('BundleStored', 'False', 'Starting', `starting a bundle task of ${instance.rootDeviceType} ${instance.platform} instance ${instance.instanceId}`);
+    return { done: false, checkpoint: true, again: true };
+  }
   const { task, adopted } = await startOrAdoptBundle(cloud.gw, {
     instanceId: spec.instanceId,
     bucket: spec.storage.bucket,
@@ -52,8 +57,8 @@ async function startBundle(cloud: BundleCloud, work: BundleWork, events: BundleE
   work.status.progress = scaled(work.obj, task.progress ?? 0);
   work.phase('Bundling');
   work.step('BundleStored', 'False', 'Bundling', `bundle task ${task.bundleId} is ${task.rawState ?? task.state}`);
-  work.reconciling('Bundling', `bundling ${instance.rootDeviceType} ${instance.platform} instance ${instance.instanceId} into ${spec.storage.bucket}/${spec.storage.prefix}`);
-  events.normal(work.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${instance.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}`);
+  work.reconciling('Bundling', `bundling instance ${spec.instanceId} into ${spec.storage.bucket}/${spec.storage.prefix}`);
+  events.normal(work.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${spec.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}`);
   return { done: false, checkpoint: true, again: true };
 }
 

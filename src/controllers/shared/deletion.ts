@@ -1,0 +1,28 @@
+// What deletion shares between the kinds: the administrator's way out when the cloud cannot be reached, and the
+// wording of a deletion that waits for its cloud.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ABANDON_ANNOTATION } from '../../api/constants.ts';
+import { CloudError } from '../../cloud/errors.ts';
+import { StallError, WaitError } from './outcomes.ts';
+
+export function abandonRequested(obj: KubernetesObject): boolean {
+  return obj.metadata?.annotations?.[ABANDON_ANNOTATION] === 'true';
+}
+
+export interface Blocked {
+  reason: string;
+  message: string;
+}
+
+/** Why a deletion cannot reach its cloud, and what the administrator can do about it. */
+export function deletionBlocked(err: unknown, step: string, objects: string[]): Blocked {
+  const waiting = objects.length ? objects.join(', ') : 'the cloud objects tagged as this resource\'s';
+  const wayOut = `to give up on them, annotate the resource ${ABANDON_ANNOTATION}=true (they stay in the cloud and are listed in an Event)`;
+  let reason = 'CloudUnreachable';
+  if (err instanceof StallError || err instanceof WaitError) reason = err.reason;
+  else if (err instanceof CloudError) {
+    reason = err.kind === 'throttled' ? 'Throttled' : err.kind === 'auth' ? 'CredentialsRejected' : err.kind === 'retryable' ? 'CloudUnreachable' : 'CleanupRefused';
+  }
+  const why = String((err as Error)?.message ?? err);
+  return { reason, message: `deletion waits while ${step}: ${why}; waiting to remove ${waiting}; ${wayOut}` };
+}
