@@ -7,7 +7,7 @@ import { CloudError } from '../../cloud/errors.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
-import { abandonRequested, deletionBlocked } from '../shared/deletion.ts';
+import { abandonRequested, BlockedNotices, deletionBlocked } from '../shared/deletion.ts';
 import { ABANDON_ANNOTATION, OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import { cleanUp } from './cleanup.ts';
 import { cleanUpStaging } from '../shared/staging-cleanup.ts';
@@ -40,6 +40,7 @@ export interface ReconcileOutcome {
 }
 
 export class ImageCaptureReconciler {
+  private readonly blocked = new BlockedNotices();
   private readonly deps: ImageCaptureDeps;
 
   constructor(deps: ImageCaptureDeps) {
@@ -173,9 +174,11 @@ export class ImageCaptureReconciler {
     if (!state.hasFinalizer) return {};
     const policy = obj.spec.deletionPolicy ?? 'Retain';
     const objects = recordedObjects(state);
+    const before = state.condition('Reconciling'); // as the last pass left it
     if (!madeAnything(state)) {
       // The strategy is written before any creating call: without it, nothing can exist in the cloud.
       this.deps.events.normal(obj, 'Deleted', 'nothing was created in the cloud; no cloud call needed');
+      this.blocked.forget(state.key);
       release();
       await this.deps.writer.removeFinalizer(obj);
       return {};
@@ -183,6 +186,7 @@ export class ImageCaptureReconciler {
     if (abandonRequested(obj)) {
       this.deps.events.warning(obj, 'CloudObjectsAbandoned', `${ABANDON_ANNOTATION} is set: left in the cloud without cleanup: ${objects.length ? objects.join(', ') : 'whatever carries the owner tag'} (owner tag ${OWNER_TAG}=${ownerTagValue(obj)})`);
       this.deps.log.warn({ key: state.key, objects }, 'deletion abandoned the cloud objects');
+      this.blocked.forget(state.key);
       release();
       await this.deps.writer.removeFinalizer(obj);
       return {};
@@ -205,18 +209,20 @@ export class ImageCaptureReconciler {
       const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
       this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
       this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, 'capture deleted');
-      release();
-      await this.deps.writer.removeFinalizer(obj);
-      return {};
     } catch (err) {
       const blocked = deletionBlocked(err, step, objects);
-      const before = state.condition('Reconciling');
       state.reconciling(blocked.reason, blocked.message);
-      if (before?.status !== 'True' || before.reason !== blocked.reason) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
+      const previous = before?.status === 'True' ? before.reason : undefined;
+      if (this.blocked.shouldAnnounce(state.key, blocked.reason, previous, err)) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
       this.deps.log.warn({ key: state.key, reason: blocked.reason }, blocked.message);
-      if (err instanceof CloudError && (err.kind === 'retryable' || err.kind === 'throttled')) throw err;
-      return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
+      if (err instanceof WaitError) return { requeueAfterMs: err.requeueAfterMs };
+      if (err instanceof StallError) return { requeueAfterMs: 30_000 };
+      throw err; // a cloud error (or a Kubernetes conflict): the work queue retries with backoff
     }
+    this.blocked.forget(state.key);
+    release();
+    await this.deps.writer.removeFinalizer(obj);
+    return {};
   }
 
   private async onError(state: CaptureState, err: unknown): Promise<ReconcileOutcome> {

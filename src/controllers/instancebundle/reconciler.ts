@@ -7,7 +7,7 @@ import { CloudError } from '../../cloud/errors.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
-import { abandonRequested, deletionBlocked } from '../shared/deletion.ts';
+import { abandonRequested, BlockedNotices, deletionBlocked } from '../shared/deletion.ts';
 import { ABANDON_ANNOTATION } from '../../api/constants.ts';
 import { tearDown } from './cleanup.ts';
 import type { BundleCloud, BundleEvents, BundleWriter } from './ports.ts';
@@ -50,6 +50,7 @@ const RECOVERABLE = new Set(['CloudProfileNotFound', 'CredentialsSecretNotFound'
 const CLEANUP_REASONS = new Set(['Timeout', 'BundleFailed']);
 
 export class InstanceBundleReconciler {
+  private readonly blocked = new BlockedNotices();
   private readonly deps: InstanceBundleDeps;
 
   constructor(deps: InstanceBundleDeps) {
@@ -140,8 +141,10 @@ export class InstanceBundleReconciler {
     if (!work.hasFinalizer) return {};
     const policy = obj.spec.deletionPolicy ?? 'Retain';
     const objects = recordedObjects(work);
+    const before = work.condition('Reconciling'); // as the last pass left it
     if (!startedAnything(work)) {
       this.deps.events.normal(obj, 'Deleted', 'no bundle task was started; no cloud call needed');
+      this.blocked.forget(work.key);
       release();
       await this.deps.writer.removeFinalizer(obj);
       return {};
@@ -149,6 +152,7 @@ export class InstanceBundleReconciler {
     if (abandonRequested(obj)) {
       this.deps.events.warning(obj, 'CloudObjectsAbandoned', `${ABANDON_ANNOTATION} is set: left in the cloud without cleanup: ${objects.join(', ')}`);
       this.deps.log.warn({ key: work.key, objects }, 'deletion abandoned the cloud objects');
+      this.blocked.forget(work.key);
       release();
       await this.deps.writer.removeFinalizer(obj);
       return {};
@@ -170,18 +174,20 @@ export class InstanceBundleReconciler {
       }
       this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
       this.deps.log.info({ key: work.key, policy, deleted: result.deleted, kept: result.kept }, 'bundle deleted');
-      release();
-      await this.deps.writer.removeFinalizer(obj);
-      return {};
     } catch (err) {
       const blocked = deletionBlocked(err, step, objects);
-      const before = work.condition('Reconciling');
       work.reconciling(blocked.reason, blocked.message);
-      if (before?.status !== 'True' || before.reason !== blocked.reason) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
+      const previous = before?.status === 'True' ? before.reason : undefined;
+      if (this.blocked.shouldAnnounce(work.key, blocked.reason, previous, err)) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
       this.deps.log.warn({ key: work.key, reason: blocked.reason }, blocked.message);
-      if (err instanceof CloudError && (err.kind === 'retryable' || err.kind === 'throttled')) throw err;
-      return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
+      if (err instanceof WaitError) return { requeueAfterMs: err.requeueAfterMs };
+      if (err instanceof StallError) return { requeueAfterMs: 30_000 };
+      throw err; // a cloud error (or a Kubernetes conflict): the work queue retries with backoff
     }
+    this.blocked.forget(work.key);
+    release();
+    await this.deps.writer.removeFinalizer(obj);
+    return {};
   }
 
   private async onError(work: BundleWork, err: unknown): Promise<ReconcileOutcome> {

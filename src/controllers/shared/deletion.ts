@@ -26,3 +26,22 @@ export function deletionBlocked(err: unknown, step: string, objects: string[]): 
   const why = String((err as Error)?.message ?? err);
   return { reason, message: `deletion waits while ${step}: ${why}; waiting to remove ${waiting}; ${wayOut}` };
 }
+
+/**
+ * Says a deletion is blocked once per resource and reason. A cloud error is announced only when the next attempt
+ * fails the same way: a snapshot still in use by an image being deregistered clears itself on the retry.
+ */
+export class BlockedNotices {
+  private readonly shown = new Map<string, string>();
+
+  shouldAnnounce(key: string, reason: string, previousReason: string | undefined, err: unknown): boolean {
+    if (this.shown.get(key) === reason) return false;
+    if (err instanceof CloudError && previousReason !== reason) return false;
+    this.shown.set(key, reason);
+    return true;
+  }
+
+  forget(key: string): void {
+    this.shown.delete(key);
+  }
+}
