@@ -23,11 +23,15 @@ export interface FaultConfig {
   failImage?: FaultRule;
   failBundle?: FaultRule;
   failConversion?: FaultRule;
+  /** The call succeeds but its TagSpecifications are not applied (a cloud that ignores them on create). */
+  ignoreTagSpecifications?: FaultRule;
+  /** CreateImage maps and snapshots only the root device, dropping attached volumes and user mappings. */
+  rootOnlyCreateImage?: FaultRule;
 }
 
 export type FaultKind = keyof FaultConfig;
 export const FAULT_KINDS: FaultKind[] = ['throttle', 'serverError', 'delay', 'drop', 'failSnapshot', 'failImage',
-  'failBundle', 'failConversion'];
+  'failBundle', 'failConversion', 'ignoreTagSpecifications', 'rootOnlyCreateImage'];
 
 export class Faults {
   private config: FaultConfig = {};

@@ -101,6 +101,7 @@ export function tagSet(tags: Map<string, string>): XmlObject | string {
  */
 export function applyTagSpecifications(ctx: Ec2Context, resourceType: string, tags: Map<string, string>): void {
   if (!ctx.state.profile.tagSpecifications) return;
+  if (ctx.state.faults.take('ignoreTagSpecifications', ctx.action)) return;
   for (const spec of ctx.params.tagSpecifications()) {
     if (spec.resourceType !== resourceType) continue;
     for (const t of spec.tags) tags.set(t.key, t.value);

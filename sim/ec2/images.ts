@@ -109,7 +109,10 @@ function createImage(ctx: Ec2Context): XmlObject {
     instance.rebootCount++;
     ctx.state.recordEvent('reboot', instance.id, 'CreateImage');
   }
-  const { bdms, volumes } = captureMappings(ctx, instance, user);
+  const captured = captureMappings(ctx, instance, user);
+  const rootOnly = ctx.state.faults.take('rootOnlyCreateImage', 'CreateImage') !== undefined;
+  const bdms = rootOnly ? captured.bdms.filter((b) => b.deviceName === instance.rootDeviceName) : captured.bdms;
+  const volumes = captured.volumes;
   const image = newImage(ctx, {
     name, description: description ?? '', rootDeviceType: 'ebs', rootDeviceName: instance.rootDeviceName,
     architecture: instance.architecture, ...(instance.platform ? { platform: instance.platform } : {}),

@@ -79,6 +79,8 @@ export interface ImageCaptureStatus {
   indications?: Indication[];
   imageId?: string;
   strategy?: Exclude<CaptureStrategy, 'Auto'>;
+  /** The user tags last written on the image and its snapshots (only these are ever removed). */
+  appliedTags?: Record<string, string>;
   snapshots?: SnapshotStatus[];
   progress?: number;
   startedAt?: string;

@@ -2,7 +2,7 @@
 // shapes so controllers never see a cloud dialect.
 import {
   BundleInstanceCommand, CancelBundleTaskCommand, CancelConversionTaskCommand, CreateImageCommand,
-  CreateSnapshotCommand, CreateTagsCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DeregisterImageCommand,
+  CreateSnapshotCommand, CreateTagsCommand, DeleteTagsCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DeregisterImageCommand,
   DescribeBundleTasksCommand, DescribeConversionTasksCommand, DescribeImagesCommand, DescribeInstancesCommand,
   DescribeSnapshotsCommand, DescribeVolumesCommand, ImportVolumeCommand, RebootInstancesCommand,
   RegisterImageCommand,
@@ -63,6 +63,7 @@ export interface ImageBlockDevice {
 export interface ImageInfo {
   imageId: string;
   name?: string;
+  description?: string;
   state: ImageState;
   rawState?: string;
   ownerId?: string;
@@ -203,6 +204,7 @@ export function toImageInfo(im: Image): ImageInfo {
       ...(b.VirtualName ? { virtualName: b.VirtualName } : {}),
     })),
     ...(im.Name ? { name: im.Name } : {}),
+    ...(im.Description ? { description: im.Description } : {}),
     ...(im.State ? { rawState: im.State } : {}),
     ...(im.OwnerId ? { ownerId: im.OwnerId } : {}),
     ...(im.RootDeviceType ? { rootDeviceType: im.RootDeviceType } : {}),
@@ -311,6 +313,12 @@ export async function rebootInstance(gw: CloudGateway, instanceId: string): Prom
 export async function createTags(gw: CloudGateway, resourceIds: string[], tags: Tags): Promise<void> {
   if (resourceIds.length === 0 || Object.keys(tags).length === 0) return;
   await gw.send(new CreateTagsCommand({ Resources: resourceIds, Tags: toSdkTags(tags) }));
+}
+
+/** Removes the given tag keys (whatever their value) from the resources. */
+export async function deleteTags(gw: CloudGateway, resourceIds: string[], keys: string[]): Promise<void> {
+  if (resourceIds.length === 0 || keys.length === 0) return;
+  await gw.send(new DeleteTagsCommand({ Resources: resourceIds, Tags: keys.map((Key) => ({ Key })) }));
 }
 
 function tagOnCreate(gw: CloudGateway, override: boolean | undefined): boolean {

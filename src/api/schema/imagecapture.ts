@@ -132,6 +132,12 @@ const status: Schema = {
     },
     imageId: cloudId('Id of the registered image.'),
     strategy: { type: 'string', enum: ['CreateImage', 'Orchestrated', 'ViaBundle'], description: 'The strategy actually used.' },
+    appliedTags: {
+      type: 'object',
+      description: 'The spec.image.tags this capture last wrote on the image and its snapshots; a key removed from the spec is removed from them only if it is listed here.',
+      maxProperties: 40,
+      additionalProperties: { type: 'string', maxLength: 256, description: 'Tag value.' },
+    },
     snapshots: {
       type: 'array',
       description: 'One entry per captured device: its volume, snapshot and the snapshot\'s progress.',

@@ -18,6 +18,8 @@ import { CaptureState } from './state.ts';
 import type { StepResult } from './step-result.ts';
 import { checkImageName, checkInstanceState, chooseStrategy, loadInstance } from './validate.ts';
 import { runViaBundle } from './via-bundle.ts';
+import { sameTags, type TagSyncResult } from './tag-sync.ts';
+import { verifyImage } from './verify.ts';
 
 export interface ImageCaptureDeps {
   getCapture(namespace: string, name: string): ImageCapture | undefined;
@@ -109,7 +111,7 @@ export class ImageCaptureReconciler {
       const result = await this.runStrategy(cloud, state);
       if (state.status.phase !== before) this.deps.events.normal(obj, `Phase${state.status.phase}`, `capture is now ${state.status.phase}`);
       if (result.event) this.deps.events.normal(obj, 'StrategyChanged', result.event);
-      if (result.done) return this.complete(state);
+      if (result.done) return this.complete(cloud, state);
       if (result.checkpoint) await this.deps.writer.patchStatus(obj, { ...state.status, observedGeneration: state.generation });
       if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, this.timeLeft(state) + 100) };
     }
@@ -129,19 +131,36 @@ export class ImageCaptureReconciler {
     }
   }
 
-  private complete(state: CaptureState): ReconcileOutcome {
+  private async complete(cloud: CloudContext, state: CaptureState): Promise<ReconcileOutcome> {
+    const imageId = state.status.imageId;
+    // Checked once, whatever the cloud claims to have applied on create.
+    const v = await verifyImage(cloud, state);
+    this.recordTags(state, v.tags, 'TagsRepaired', 'the cloud did not apply every tag on create; added');
+    const differs = v.differences.join('; ');
+    if (v.differences.length) {
+      state.step('ImageVerified', 'False', 'ImageDiffers', `image ${imageId} differs from what was asked: ${differs}`);
+      this.deps.events.warning(state.obj, 'ImageDiffers', `image ${imageId} differs from what was asked: ${differs}`);
+    } else {
+      state.step('ImageVerified', 'True', 'Succeeded', `name, description, tags on the image and its snapshots${v.devices ? ` and ${v.devices} device mapping(s)` : ''} as asked`);
+    }
     state.phase('Available');
     state.status.progress = 100;
     state.status.completedAt ??= new Date().toISOString();
-    state.step('ImageRegistered', 'True', 'Succeeded', `image ${state.status.imageId} is available`);
-    state.ready(`image ${state.status.imageId} is available`);
+    state.step('ImageRegistered', 'True', 'Succeeded', `image ${imageId} is available`);
+    state.ready(v.differences.length ? `image ${imageId} is available, but differs from what was asked (see ImageVerified): ${differs}` : `image ${imageId} is available`);
     this.deps.forget(state.key);
-    this.deps.events.normal(state.obj, 'ImageAvailable', `image ${state.status.imageId} is available (strategy ${state.status.strategy})`);
+    this.deps.events.normal(state.obj, 'ImageAvailable', `image ${imageId} is available (strategy ${state.status.strategy})`);
     return { requeueAfterMs: this.deps.verifyAvailableEveryMs };
   }
 
+  private recordTags(state: CaptureState, tags: TagSyncResult, reason: string, verb: string): void {
+    state.status.appliedTags = tags.applied;
+    if (tags.added.length) this.deps.events.normal(state.obj, reason, `${verb}: ${tags.added.join('; ')}`);
+    if (tags.removed.length) this.deps.events.normal(state.obj, reason, `removed tags no longer in spec.image.tags: ${tags.removed.join('; ')}`);
+  }
+
   /** A finished capture looks at its image now and then: one deregistered by hand is reported, never re-created. */
-  private verifyAvailable(cloud: CloudContext, state: CaptureState): ReconcileOutcome {
+  private async verifyAvailable(cloud: CloudContext, state: CaptureState): Promise<ReconcileOutcome> {
     const imageId = state.status.imageId!;
     cloud.images.watch(imageId, state.key);
     const seen = cloud.images.get(imageId);
@@ -153,6 +172,11 @@ export class ImageCaptureReconciler {
       state.stalled('ImageDeregistered', `image ${imageId} no longer exists in the cloud (deregistered outside the operator): delete and re-create this ImageCapture to capture again`);
       this.deps.events.warning(state.obj, 'ImageDeregistered', `image ${imageId} no longer exists in the cloud`);
       return {};
+    }
+    if (!sameTags(state.obj.spec.image.tags, state.status.appliedTags)) {
+      // spec.image.tags was edited: the image and its snapshots follow.
+      const v = await verifyImage(cloud, state);
+      this.recordTags(state, v.tags, 'TagsUpdated', 'spec.image.tags changed; wrote');
     }
     return { requeueAfterMs: this.deps.verifyAvailableEveryMs };
   }

@@ -12,7 +12,7 @@ const keys = {
     deletionPolicy: 1, timeout: 1, staging: 1,
   } satisfies Record<keyof ImageCaptureSpec, 1>,
   imageCaptureStatus: {
-    phase: 1, indications: 1, imageId: 1, strategy: 1, snapshots: 1, progress: 1, startedAt: 1, completedAt: 1,
+    phase: 1, indications: 1, imageId: 1, strategy: 1, appliedTags: 1, snapshots: 1, progress: 1, startedAt: 1, completedAt: 1,
     observedGeneration: 1, conditions: 1, bundleId: 1, conversionTaskId: 1, importedVolumeId: 1, retainedObjects: 1,
   } satisfies Record<keyof ImageCaptureStatus, 1>,
   instanceBundleSpec: {

@@ -1,0 +1,80 @@
+// Once the image is available it is compared with what was asked, never trusting that the cloud applied
+// everything on create: name, description, the tags on the image and on every snapshot (repaired with
+// CreateTags), and the block device mappings against the instance's volumes and the user's overrides (a device
+// the cloud dropped cannot be repaired: it is reported).
+import type { ImageCapture } from '../../api/types.ts';
+import { describeImages, describeSnapshots, type ImageInfo, type InstanceInfo } from '../../cloud/ec2.ts';
+import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import { normalizeDevice, volumesToCapture } from './mappings.ts';
+import type { CloudContext } from './ports.ts';
+import type { CaptureState } from './state.ts';
+import { syncTags, type TagSyncResult } from './tag-sync.ts';
+import { loadInstance } from './validate.ts';
+
+export interface VerifyResult {
+  differences: string[];
+  tags: TagSyncResult;
+  devices: number;
+}
+
+/** Devices the image must have, each with where it comes from, and devices it must not have. */
+export function expectedDevices(obj: ImageCapture, strategy: string | undefined, instance: InstanceInfo | undefined, captured: { deviceName: string; volumeId?: string; snapshotId?: string }[]): { present: Map<string, string>; absent: Set<string> } {
+  const present = new Map<string, string>();
+  const absent = new Set<string>();
+  const user = obj.spec.blockDeviceMappings ?? [];
+  if (strategy === 'Orchestrated') {
+    for (const c of captured) present.set(normalizeDevice(c.deviceName), `snapshot ${c.snapshotId} of volume ${c.volumeId}`);
+  } else if (instance) {
+    for (const v of volumesToCapture(instance, user, obj.spec.includeAttachedVolumes ?? true)) {
+      present.set(v.deviceName, `volume ${v.volumeId}${v.isRoot ? ' (root)' : ''}`);
+    }
+  }
+  for (const m of user) {
+    const device = normalizeDevice(m.deviceName);
+    if (m.noDevice) {
+      present.delete(device);
+      absent.add(device);
+    } else if (m.virtualName) {
+      present.set(device, `spec.blockDeviceMappings ${m.virtualName}`);
+    } else if (m.ebs?.snapshotId || m.ebs?.volumeSize) {
+      present.set(device, `spec.blockDeviceMappings ${m.ebs.snapshotId ?? `new ${m.ebs.volumeSize} GiB volume`}`);
+    }
+  }
+  return { present, absent };
+}
+
+export function compareImage(obj: ImageCapture, image: ImageInfo, expected: { present: Map<string, string>; absent: Set<string> }, checkMappings: boolean): string[] {
+  const out: string[] = [];
+  if (image.name !== obj.spec.image.name) out.push(`name is '${image.name ?? ''}', asked '${obj.spec.image.name}'`);
+  const desc = obj.spec.image.description;
+  if (desc !== undefined && (image.description ?? '') !== desc) out.push(`description is '${image.description ?? ''}', asked '${desc}'`);
+  if (!checkMappings) return out;
+  const have = new Set(image.blockDeviceMappings.map((m) => normalizeDevice(m.deviceName)));
+  for (const [device, from] of expected.present) if (!have.has(device)) out.push(`device ${device} (${from}) is missing from the image`);
+  for (const device of expected.absent) if (have.has(device)) out.push(`device ${device} is in the image although spec.blockDeviceMappings suppresses it (noDevice)`);
+  return out;
+}
+
+export async function verifyImage(cloud: CloudContext, state: CaptureState): Promise<VerifyResult> {
+  const obj = state.obj;
+  const imageId = state.status.imageId!;
+  try {
+    const [image] = await describeImages(cloud.gw, [imageId]);
+    if (!image) return { differences: [`image ${imageId} is not listed by DescribeImages`], tags: { added: [], removed: [], applied: state.status.appliedTags ?? {} }, devices: 0 };
+    const snapshotIds = [...new Set([
+      ...image.blockDeviceMappings.map((m) => m.snapshotId),
+      ...(state.status.snapshots ?? []).map((s) => s.snapshotId),
+    ].filter((x): x is string => !!x))];
+    // Snapshots the user named in spec.blockDeviceMappings are theirs, not ours to tag.
+    const userSnapshots = new Set((obj.spec.blockDeviceMappings ?? []).map((m) => m.ebs?.snapshotId).filter(Boolean));
+    const snapshots = await describeSnapshots(cloud.gw, snapshotIds.filter((id) => !userSnapshots.has(id)));
+    const tags = await syncTags(cloud.gw, obj, [{ id: image.imageId, tags: image.tags }, ...snapshots.map((s) => ({ id: s.snapshotId, tags: s.tags ?? {} }))], state.status.appliedTags);
+    const checkMappings = state.status.strategy === 'CreateImage' || state.status.strategy === 'Orchestrated';
+    const instance = checkMappings && state.status.strategy === 'CreateImage' ? await loadInstance(cloud, obj).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; }) : undefined;
+    const expected = expectedDevices(obj, state.status.strategy, instance, state.status.snapshots ?? []);
+    const differences = compareImage(obj, image, expected, checkMappings && (state.status.strategy === 'Orchestrated' || instance !== undefined));
+    return { differences, tags, devices: expected.present.size };
+  } catch (err) {
+    throw outcomeOfCloudError(err, `verifying image ${imageId}`);
+  }
+}
