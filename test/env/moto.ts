@@ -8,14 +8,16 @@ import { GiveUp, waitFor } from './wait-for.ts';
 
 export interface Moto {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
-export async function startMoto(opts: { serverPath?: string; readyTimeoutMs?: number } = {}): Promise<Moto> {
+/** `port` restarts moto where a previous one listened (a cloud that lost its state at the same address). */
+export async function startMoto(opts: { serverPath?: string; readyTimeoutMs?: number; port?: number } = {}): Promise<Moto> {
   const serverPath = opts.serverPath ?? motoServerPath();
   const dir = makeTempDir('moto');
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? await freePort();
     const url = `http://127.0.0.1:${port}`;
     const proc = spawnTracked('moto', serverPath, ['-H', '127.0.0.1', '-p', String(port)], {
       logPath: join(dir, `moto-${attempt}.log`),
@@ -32,6 +34,7 @@ export async function startMoto(opts: { serverPath?: string; readyTimeoutMs?: nu
       let stopped = false;
       return {
         url,
+        port,
         async stop() {
           if (stopped) return;
           stopped = true;
@@ -43,7 +46,7 @@ export async function startMoto(opts: { serverPath?: string; readyTimeoutMs?: nu
       const log = proc.logTail(40);
       await proc.stop();
       // The port was free when picked; retry if something else bound it before moto did.
-      if (attempt < 3 && /address already in use/i.test(log)) continue;
+      if (attempt < 3 && opts.port === undefined && /address already in use/i.test(log)) continue;
       removeTempDir(dir);
       process.stderr.write(`moto_server failed to start:\n${log}\n`);
       throw err;

@@ -17,13 +17,25 @@ export interface VerifyResult {
   devices: number;
 }
 
+export interface Expected {
+  /** Device → where its content comes from (for messages). */
+  present: Map<string, string>;
+  absent: Set<string>;
+  /** Device → the snapshot it must map (the operator's own snapshots, and snapshots the user named). */
+  snapshots: Map<string, string>;
+}
+
 /** Devices the image must have, each with where it comes from, and devices it must not have. */
-export function expectedDevices(obj: ImageCapture, strategy: string | undefined, instance: InstanceInfo | undefined, captured: { deviceName: string; volumeId?: string; snapshotId?: string }[]): { present: Map<string, string>; absent: Set<string> } {
+export function expectedDevices(obj: ImageCapture, strategy: string | undefined, instance: InstanceInfo | undefined, captured: { deviceName: string; volumeId?: string; snapshotId?: string }[]): Expected {
   const present = new Map<string, string>();
   const absent = new Set<string>();
+  const snapshots = new Map<string, string>();
   const user = obj.spec.blockDeviceMappings ?? [];
   if (strategy === 'Orchestrated') {
-    for (const c of captured) present.set(normalizeDevice(c.deviceName), `snapshot ${c.snapshotId} of volume ${c.volumeId}`);
+    for (const c of captured) {
+      present.set(normalizeDevice(c.deviceName), `snapshot ${c.snapshotId} of volume ${c.volumeId}`);
+      if (c.snapshotId) snapshots.set(normalizeDevice(c.deviceName), c.snapshotId);
+    }
   } else if (instance) {
     for (const v of volumesToCapture(instance, user, obj.spec.includeAttachedVolumes ?? true)) {
       present.set(v.deviceName, `volume ${v.volumeId}${v.isRoot ? ' (root)' : ''}`);
@@ -38,19 +50,26 @@ export function expectedDevices(obj: ImageCapture, strategy: string | undefined,
       present.set(device, `spec.blockDeviceMappings ${m.virtualName}`);
     } else if (m.ebs?.snapshotId || m.ebs?.volumeSize) {
       present.set(device, `spec.blockDeviceMappings ${m.ebs.snapshotId ?? `new ${m.ebs.volumeSize} GiB volume`}`);
+      if (m.ebs.snapshotId) snapshots.set(device, m.ebs.snapshotId);
     }
   }
-  return { present, absent };
+  return { present, absent, snapshots };
 }
 
-export function compareImage(obj: ImageCapture, image: ImageInfo, expected: { present: Map<string, string>; absent: Set<string> }, checkMappings: boolean): string[] {
+export function compareImage(obj: ImageCapture, image: ImageInfo, expected: Expected, checkMappings: boolean): string[] {
   const out: string[] = [];
   if (image.name !== obj.spec.image.name) out.push(`name is '${image.name ?? ''}', asked '${obj.spec.image.name}'`);
   const desc = obj.spec.image.description;
   if (desc !== undefined && (image.description ?? '') !== desc) out.push(`description is '${image.description ?? ''}', asked '${desc}'`);
   if (!checkMappings) return out;
-  const have = new Set(image.blockDeviceMappings.map((m) => normalizeDevice(m.deviceName)));
-  for (const [device, from] of expected.present) if (!have.has(device)) out.push(`device ${device} (${from}) is missing from the image`);
+  const have = new Map(image.blockDeviceMappings.map((m) => [normalizeDevice(m.deviceName), m]));
+  for (const [device, from] of expected.present) {
+    const got = have.get(device);
+    if (!got) out.push(`device ${device} (${from}) is missing from the image`);
+    else if (expected.snapshots.has(device) && got.snapshotId !== expected.snapshots.get(device)) {
+      out.push(`device ${device} maps ${got.snapshotId ?? 'no snapshot'}, not ${expected.snapshots.get(device)}`);
+    }
+  }
   for (const device of expected.absent) if (have.has(device)) out.push(`device ${device} is in the image although spec.blockDeviceMappings suppresses it (noDevice)`);
   return out;
 }

@@ -45,6 +45,9 @@ describe('image verification', () => {
   it('Orchestrated: the captured snapshots are expected', () => {
     const e = expectedDevices(capture(), 'Orchestrated', undefined, [{ deviceName: '/dev/sda1', volumeId: 'vol-root', snapshotId: 'snap-1' }]);
     expect(compareImage(capture(), image([]), e, true)).to.deep.equal(['device /dev/sda1 (snapshot snap-1 of volume vol-root) is missing from the image']);
+    // A cloud that registers its own snapshot instead of the one given is reported too.
+    const other = image([], { blockDeviceMappings: [{ deviceName: '/dev/sda1', snapshotId: 'snap-2' }] });
+    expect(compareImage(capture(), other, e, true)).to.deep.equal(['device /dev/sda1 maps snap-2, not snap-1']);
   });
 
   it('tag sets compare by content', () => {
