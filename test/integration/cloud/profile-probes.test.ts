@@ -4,7 +4,10 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
-import type { CloudProfile } from '../../../src/api/types.ts';
+import type { CloudProfile, ImageCapture } from '../../../src/api/types.ts';
+import { API_VERSION } from '../../../src/api/constants.ts';
+import { startAnswerShim, type AnswerShim } from '../support/answer-shim.ts';
+import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 
 describe('CloudProfile with a failing capability probe', function () {
   this.timeout(90_000);
@@ -45,5 +48,36 @@ describe('CloudProfile with a failing capability probe', function () {
     expect(p.status!.unknownCapabilities).to.equal(undefined);
     expect(p.status!.capabilities!.importVolume).to.equal(false);
     expect(s.sim.log.count('ImportVolume')).to.equal(calls);
+  });
+});
+
+describe('a flow that needs an action the cloud refuses', function () {
+  this.timeout(90_000);
+  let s: Scenario;
+  let shim: AnswerShim;
+  before(async () => {
+    s = await startScenario({ profile: 'aws' });
+    // EC2's answer for an action a cloud does not implement; eucasim implements CreateImage, so the shim gives it.
+    shim = await startAnswerShim(s.sim.url, {
+      CreateImage: { status: 400, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>InvalidAction</Code><Message>The action CreateImage is not valid for this web service.</Message></Error></Errors><RequestID>x</RequestID></Response>' },
+    });
+    await s.env.kubectl(['apply', '-n', s.namespace, '-f', '-'], {
+      input: JSON.stringify({ apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: 'shimmed' }, spec: { ec2Endpoint: shim.url, region: 'eucalyptus', credentialsSecretRef: { name: `${s.cloudName}-credentials` } } }),
+    });
+    await s.waitForCondition('cloudprofiles', 'shimmed', 'Ready');
+  });
+  after(async () => {
+    await s?.close();
+    await shim?.close();
+  });
+
+  it('tries it and stalls with UnsupportedByCloud and the cloud\'s words', async () => {
+    const m = captureManifest(s, seedInstance(s).id, { cloudRef: { name: 'shimmed' }, strategy: 'CreateImage', noReboot: true });
+    await s.create('imagecaptures', m);
+    const c = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled') as unknown as ImageCapture;
+    const stalled = c.status!.conditions!.find((x) => x.type === 'Stalled')!;
+    expect(stalled.reason).to.equal('UnsupportedByCloud');
+    expect(stalled.message).to.match(/CreateImage: InvalidAction: The action CreateImage is not valid/);
+    expect(shim.answered).to.deep.equal(['CreateImage']);
   });
 });
