@@ -27,11 +27,13 @@ export interface FaultConfig {
   ignoreTagSpecifications?: FaultRule;
   /** CreateImage maps and snapshots only the root device, dropping attached volumes and user mappings. */
   rootOnlyCreateImage?: FaultRule;
+  /** RunInstances: the instances stay pending forever and print no console output (an image that never boots). */
+  neverRunning?: FaultRule;
 }
 
 export type FaultKind = keyof FaultConfig;
 export const FAULT_KINDS: FaultKind[] = ['throttle', 'serverError', 'delay', 'drop', 'failSnapshot', 'failImage',
-  'failBundle', 'failConversion', 'ignoreTagSpecifications', 'rootOnlyCreateImage'];
+  'failBundle', 'failConversion', 'ignoreTagSpecifications', 'rootOnlyCreateImage', 'neverRunning'];
 
 export class Faults {
   private config: FaultConfig = {};

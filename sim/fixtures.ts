@@ -75,7 +75,7 @@ export function applyFixtures(state: SimState, doc: FixtureDoc): void {
       ...(img.platform === 'windows' ? { platform: 'windows' as const } : {}),
       rootDeviceType: ebs ? 'ebs' : 'instance-store', rootDeviceName, imageType: 'machine',
       imageLocation: img.imageLocation ?? (ebs ? '' : `images/${img.name}.manifest.xml`), virtualizationType: 'paravirtual',
-      blockDeviceMappings: [], isPublic: img.public ?? false, creationDate: new Date(), tags: new Map(Object.entries(img.tags ?? {})),
+      blockDeviceMappings: [], isPublic: img.public ?? false, launchPermissions: new Set(), creationDate: new Date(), tags: new Map(Object.entries(img.tags ?? {})),
     };
     if (ebs) {
       const size = img.rootSnapshotSize ?? 10;

@@ -37,6 +37,10 @@ export interface Instance {
   diskBytes: number;
   tags: Map<string, string>;
   rebootCount: number;
+  /** RunInstances: the client token it was launched with (idempotent retries answer the same reservation). */
+  clientToken?: string;
+  /** RunInstances under the `neverRunning` fault: the instance stays pending and prints nothing. */
+  stuck?: boolean;
 }
 
 export type VolumeStatus = 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted' | 'error';
@@ -93,7 +97,10 @@ export interface Image {
   kernelId?: string;
   ramdiskId?: string;
   blockDeviceMappings: BlockDeviceMapping[];
+  /** launchPermission group `all`. */
   isPublic: boolean;
+  /** launchPermission userIds: accounts besides the owner that may run (and see) the image. */
+  launchPermissions: Set<string>;
   creationDate: Date;
   tags: Map<string, string>;
   /** CreateImage: the instance it came from, for the request log and state dump. */

@@ -24,7 +24,7 @@ export interface SeedInstancesOptions {
 
 export interface SimEvent {
   time: Date;
-  type: 'reboot' | 'stop' | 'start' | 'snapshot-failed' | 'bundle-failed' | 'conversion-failed' | 'image-failed';
+  type: 'reboot' | 'stop' | 'start' | 'terminate' | 'snapshot-failed' | 'bundle-failed' | 'conversion-failed' | 'image-failed';
   id: string;
   detail?: string;
 }
@@ -153,6 +153,7 @@ export class SimState {
       diskBytes: spec.diskBytes ?? 10 * 1024 ** 3,
       tags: spec.tags ?? new Map(),
       rebootCount: 0,
+      ...(spec.clientToken ? { clientToken: spec.clientToken } : {}),
     };
     this.instances.set(instance.id, instance);
     if (rootDeviceType === 'ebs') {
@@ -185,9 +186,10 @@ export class SimState {
     return out;
   }
 
-  /** Whether an image is visible to the account: its own, or public. */
+  /** Whether an image is visible to (and launchable by) the account: its own, public, or shared with it. */
   imageVisible(image: Image, accountId: string): boolean {
-    return image.state !== 'deregistered' && (image.ownerId === accountId || image.isPublic);
+    return image.state !== 'deregistered'
+      && (image.ownerId === accountId || image.isPublic || image.launchPermissions.has(accountId));
   }
 
   /** A JSON summary for the control API. */
@@ -204,7 +206,7 @@ export class SimState {
       instances: [...this.instances.values()].map((i) => ({ ...i, tags: tagsOf(i.tags) })),
       volumes: [...this.volumes.values()].map((v) => ({ ...v, tags: tagsOf(v.tags) })),
       snapshots: [...this.snapshots.values()].map((s) => ({ ...s, tags: tagsOf(s.tags) })),
-      images: [...this.images.values()].map((i) => ({ ...i, tags: tagsOf(i.tags) })),
+      images: [...this.images.values()].map((i) => ({ ...i, tags: tagsOf(i.tags), launchPermissions: [...i.launchPermissions] })),
       bundleTasks: [...this.bundleTasks.values()],
       conversionTasks: [...this.conversionTasks.values()].map((c) => ({ ...c, tags: tagsOf(c.tags) })),
       buckets: [...this.s3.buckets.values()].map((b) => ({ name: b.name, ownerId: b.ownerId, keys: [...b.objects.keys()] })),

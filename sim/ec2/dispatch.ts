@@ -6,10 +6,12 @@ import type { SimState } from '../state.ts';
 import { ec2Error, ec2Response } from '../xml.ts';
 import { BUNDLE_ACTIONS } from './bundles.ts';
 import { type ActionDef, COMMON_PARAMS } from './context.ts';
+import { IMAGE_ATTRIBUTE_ACTIONS } from './image-attributes.ts';
 import { IMAGE_ACTIONS } from './images.ts';
 import { IMPORT_ACTIONS } from './imports.ts';
 import { INSTANCE_ACTIONS } from './instances.ts';
 import { Params, paramMatcher } from './params.ts';
+import { RUN_ACTIONS } from './run-instances.ts';
 import { SNAPSHOT_ACTIONS } from './snapshots.ts';
 import { TAG_ACTIONS } from './tags.ts';
 import { VOLUME_ACTIONS } from './volumes.ts';
@@ -17,7 +19,7 @@ import { ZONE_ACTIONS } from './zones.ts';
 
 export const EC2_ACTIONS: Record<string, ActionDef> = {
   ...INSTANCE_ACTIONS, ...VOLUME_ACTIONS, ...SNAPSHOT_ACTIONS, ...IMAGE_ACTIONS, ...TAG_ACTIONS, ...ZONE_ACTIONS,
-  ...BUNDLE_ACTIONS, ...IMPORT_ACTIONS,
+  ...BUNDLE_ACTIONS, ...IMPORT_ACTIONS, ...IMAGE_ATTRIBUTE_ACTIONS, ...RUN_ACTIONS,
 };
 
 type Matcher = (name: string) => boolean;

@@ -42,6 +42,7 @@ function newImage(ctx: Ec2Context, fields: Partial<Image> & Pick<Image, 'name' |
     virtualizationType: 'paravirtual',
     blockDeviceMappings: [],
     isPublic: false,
+    launchPermissions: new Set(),
     creationDate: new Date(),
     tags: new Map(),
     ...fields,

@@ -22,11 +22,11 @@ const INSTANCE_FILTERS: Record<string, (i: Instance) => string | undefined | rea
   'block-device-mapping.device-name': (i) => i.attachments.map((a) => a.device),
 };
 
-function stateXml(state: InstanceState): XmlObject {
+export function stateXml(state: InstanceState): XmlObject {
   return { code: INSTANCE_STATE_CODES[state], name: state };
 }
 
-function instanceXml(i: Instance): XmlObject {
+export function instanceXml(i: Instance): XmlObject {
   return {
     instanceId: i.id,
     imageId: i.imageId,
