@@ -2,7 +2,7 @@
 # Builds the Go judges the status conformance and alert tests run, at the versions pinned in scripts/versions.env,
 # into a cache outside the work tree keyed by those versions and by our sources in test/tools:
 #   kstatus-judge   our main (test/tools/kstatus-judge) over sigs.k8s.io/cli-utils' kstatus
-#   argocd-health   our main (test/tools/argocd-health) over the gopher-lua and gopher-json Argo CD builds with
+#   argocd-health   our main (test/tools/argocd-health) over Argo CD's own util/lua package (its health-script VM)
 #   promtool        Prometheus's own, from its Go module
 # Later runs find the binaries and return at once. Prints the bin folder on its last line.
 set -euo pipefail
@@ -46,9 +46,17 @@ build kstatus-judge "require (
 	sigs.k8s.io/cli-utils v$CLI_UTILS_VERSION
 	k8s.io/apimachinery v0.$k8s_minor
 )" . test/tools/kstatus-judge
-build argocd-health "require (
-	github.com/yuin/gopher-lua v$GOPHER_LUA_VERSION
-	layeh.com/gopher-json v$GOPHER_JSON_VERSION
+# Argo CD's own replace directives (Go ignores a dependency's), except those to folders of its repository; its
+# Kubernetes libraries at the pinned Kubernetes patch release of the same minor, which the cluster tools are
+# built with, so their compiled packages are shared.
+argocd_mod=$(go mod download -json "github.com/argoproj/argo-cd/v3@v$ARGOCD_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+argocd_replaces=$(awk '/^replace \(/ { block = 1; next } block && /^\)/ { block = 0; next } block { print } /^replace [^(]/ { sub(/^replace /, ""); print }' "$argocd_mod" \
+  | grep '=>' | grep -v '=> \./' \
+  | sed -E "s#^([[:space:]]*k8s\.io/[a-z0-9-]+ => k8s\.io/[a-z0-9-]+) v0\.${k8s_minor%%.*}\.[0-9]+\$#\1 v0.$k8s_minor#; s#^([[:space:]]*k8s\.io/kubernetes => k8s\.io/kubernetes) v1\.${k8s_minor%%.*}\.[0-9]+\$#\1 v$KUBERNETES_VERSION#")
+build argocd-health "require github.com/argoproj/argo-cd/v3 v$ARGOCD_VERSION
+
+replace (
+$argocd_replaces
 )" . test/tools/argocd-health
 build promtool "require github.com/prometheus/prometheus v$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool
 echo "$bin"

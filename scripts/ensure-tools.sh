@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes everything the tests and the demo need present: the pinned Node.js, npm dependencies, the Kubernetes
 # tools (kube-apiserver, kubectl, etcd, helm), the moto venv and the Go judges of the status tests (kstatus,
-# Argo CD's Lua VM, promtool). The pinned kubectl and helm are put first on PATH. Idempotent and quick when all is in place.
+# Argo CD's health-script VM, promtool). The pinned kubectl and helm are put first on PATH. Idempotent and quick when all is in place.
 # Progress goes to stderr; stdout carries only `export` lines, so callers do: eval "$(bash scripts/ensure-tools.sh)"
 # The same lines are written to .tools/env.sh for `source`.
 set -euo pipefail
@@ -54,7 +54,7 @@ log "k8s tools: kube-apiserver, kubectl, etcd, helm in $bin_dir"
 # 4. moto (AWS emulator) in its own venv.
 moto_server=$(locked moto bash scripts/setup-moto.sh | tail -n 1)
 
-# 5. The Go judges of the status and alert tests: kstatus, Argo CD's Lua VM, promtool.
+# 5. The Go judges of the status and alert tests: kstatus, Argo CD's health-script VM, promtool.
 go_tools=$(locked go-tools bash scripts/build-go-tools.sh | tail -n 1)
 log "judges: kstatus-judge, argocd-health, promtool in $go_tools"
 

@@ -1,24 +1,20 @@
-// argocd-health runs Argo CD resource health scripts the way Argo CD runs a script from argocd-cm
-// (resource.customizations.health.<group>_<Kind>, without health.lua.useOpenLibs): in gopher-lua with only the
-// base, package and table libraries and an os table holding just time and date, the resource as the global obj,
-// an empty actionParams table, a one-second deadline, and the returned table read as a health status whose
-// status must be one of Argo CD's codes. The pinned gopher-lua and gopher-json are the versions Argo CD builds with
-// (scripts/versions.env).
+// argocd-health runs Argo CD resource health scripts in Argo CD itself: its util/lua VM (the code the application
+// controller runs for resource.customizations.health.<group>_<Kind> from argocd-cm, with useOpenLibs off), at the
+// Argo CD release pinned in scripts/versions.env.
 //
-// stdin: {"cases": [{"script": "<path>", "obj": {...}}] | "probe": "<lua source>"}.
-// stdout: a JSON array of {"status", "message"} or {"error"} per case; for a probe, what the chunk returned.
+// stdin: {"cases": [{"script": "<path>", "obj": {...}}]} or {"probe": "<Lua statements ending in return x>"}.
+// stdout: a JSON array of {"status", "message"} or {"error"} per case; for a probe, {"result"} (tostring of what
+// the statements returned, run as a health script's body) or {"error"}.
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
-	lua "github.com/yuin/gopher-lua"
-	luajson "layeh.com/gopher-json"
+	"github.com/argoproj/argo-cd/v3/util/lua"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 type request struct {
@@ -34,11 +30,6 @@ type outcome struct {
 	Message string `json:"message,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
-
-// The health codes Argo CD accepts from a script; anything else becomes Unknown with this message.
-var healthCodes = map[string]bool{"Unknown": true, "Progressing": true, "Suspended": true, "Healthy": true, "Degraded": true, "Missing": true}
-
-const invalidHealthStatus = "Lua returned an invalid health status"
 
 func main() {
 	var req request
@@ -69,151 +60,26 @@ func fail(format string, args ...any) {
 	os.Exit(2)
 }
 
-// newState builds the VM: nothing opened by gopher-lua itself, then the libraries Argo CD opens.
-func newState() (*lua.LState, context.CancelFunc) {
-	l := lua.NewState(lua.Options{SkipOpenLibs: true})
-	for _, lib := range []struct {
-		name string
-		open lua.LGFunction
-	}{
-		{lua.LoadLibName, lua.OpenPackage},
-		{lua.BaseLibName, lua.OpenBase},
-		{lua.TabLibName, lua.OpenTable},
-		{lua.OsLibName, openTimeOnlyOs},
-	} {
-		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
-			fail("opening %s: %v", lib.name, err)
-		}
-	}
-	l.PreloadModule(lua.OsLibName, func(l *lua.LState) int {
-		l.Push(l.GetGlobal(lua.OsLibName))
-		return 1
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	l.SetContext(ctx)
-	l.SetGlobal("actionParams", l.CreateTable(0, 0))
-	return l, cancel
-}
-
-// openTimeOnlyOs registers an os table with only time and date: gopher-lua's own functions, taken from its full
-// os library in a scratch VM, the others (execute, exit, getenv, remove, rename, tmpname, clock...) left out.
-func openTimeOnlyOs(l *lua.LState) int {
-	scratch := lua.NewState(lua.Options{SkipOpenLibs: true})
-	defer scratch.Close()
-	scratch.Push(scratch.NewFunction(lua.OpenOs))
-	scratch.Call(0, 1)
-	full := scratch.Get(-1).(*lua.LTable)
-	safe := l.NewTable()
-	for _, name := range []string{"time", "date"} {
-		fn := full.RawGetString(name).(*lua.LFunction)
-		safe.RawSetString(name, l.NewFunction(fn.GFunction))
-	}
-	l.SetGlobal(lua.OsLibName, safe)
-	l.Push(safe)
-	return 1
-}
-
+// health decodes the resource as the controller's cache holds it (unstructured JSON) and asks Argo CD's VM.
 func health(script string, rawObj json.RawMessage) outcome {
-	l, cancel := newState()
-	defer cancel()
-	defer l.Close()
-	obj, err := decodeObject(rawObj)
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(rawObj); err != nil {
+		return outcome{Error: err.Error()}
+	}
+	hs, err := lua.VM{}.ExecuteHealthLua(u, script)
 	if err != nil {
-		return outcome{Error: err.Error()}
+		return outcome{Error: strings.TrimSpace(err.Error())}
 	}
-	l.SetGlobal("obj", toLua(l, obj))
-	if err := l.DoString(script); err != nil {
-		return outcome{Error: err.Error()}
-	}
-	ret := l.Get(-1)
-	if ret.Type() != lua.LTTable {
-		return outcome{Error: fmt.Sprintf("expect table output from Lua script, not %s", ret.Type().String())}
-	}
-	encoded, err := luajson.Encode(ret)
-	if err != nil {
-		return outcome{Error: err.Error()}
-	}
-	var hs struct {
-		Status  string `json:"status"`
-		Message string `json:"message"`
-	}
-	if err := json.Unmarshal(encoded, &hs); err != nil {
-		return outcome{Error: err.Error()}
-	}
-	if !healthCodes[hs.Status] {
-		return outcome{Status: "Unknown", Message: invalidHealthStatus}
-	}
-	return outcome{Status: hs.Status, Message: hs.Message}
+	return outcome{Status: string(hs.Status), Message: hs.Message}
 }
 
-// probe runs a chunk in the same VM and returns its first result as a string (what a test asks of the sandbox).
+// probe runs Lua statements as the body of a health script and reports what they returned.
 func probe(source string) map[string]string {
-	l, cancel := newState()
-	defer cancel()
-	defer l.Close()
-	if err := l.DoString(source); err != nil {
-		return map[string]string{"error": strings.TrimSpace(err.Error())}
+	script := "local function probe()\n" + source + "\nend\nreturn { status = \"Healthy\", message = tostring(probe()) }"
+	obj := json.RawMessage(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"probe","generation":1}}`)
+	o := health(script, obj)
+	if o.Error != "" {
+		return map[string]string{"error": o.Error}
 	}
-	return map[string]string{"result": l.Get(-1).String()}
-}
-
-// decodeObject reads the resource as Argo CD's cluster cache holds it (unstructured JSON: whole numbers as
-// int64, others as float64).
-func decodeObject(raw json.RawMessage) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-		return x
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	}
-	return v
-}
-
-// toLua converts the decoded resource to Lua values: objects to hash tables, arrays to array tables.
-func toLua(l *lua.LState, v any) lua.LValue {
-	switch x := v.(type) {
-	case bool:
-		return lua.LBool(x)
-	case int64:
-		return lua.LNumber(x)
-	case float64:
-		return lua.LNumber(x)
-	case string:
-		return lua.LString(x)
-	case []any:
-		t := l.CreateTable(len(x), 0)
-		for _, e := range x {
-			t.Append(toLua(l, e))
-		}
-		return t
-	case map[string]any:
-		t := l.CreateTable(0, len(x))
-		for k, e := range x {
-			t.RawSetH(lua.LString(k), toLua(l, e))
-		}
-		return t
-	}
-	return lua.LNil
+	return map[string]string{"result": o.Message}
 }
