@@ -11,17 +11,18 @@ root=$(cd "$here/.." && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
 cache=${EIO_CACHE:-$HOME/.cache/eucalyptus-image-operator}
-bin="$cache/go-tools/bin"
-mkdir -p "$bin"
 log() { echo "[go-tools] $*" >&2; }
 
 # Each tool is cached under a key of its pins and, for ours, its source: editing one main.go rebuilds only it.
-# bin/ holds links to the current builds.
+# The folder printed at the end links this checkout's builds; it is keyed by them, so checkouts at different
+# versions never see each other's tools.
+links=()
 build() { # output, go.mod requirements, package to build, [folder of our main.go]
   local out=$1 requires=$2 pkg=$3 main=${4:-}
   local key; key=$( (echo "$requires $pkg"; [ -z "$main" ] || cat "$root/$main/main.go") | sha256sum | cut -c1-12)
   local built="$cache/go-tools/$out-$key"
-  if [ -x "$built/$out" ]; then ln -sfn "$built/$out" "$bin/$out"; log "$out: cached"; return; fi
+  links+=("$built/$out")
+  if [ -x "$built/$out" ]; then log "$out: cached"; return; fi
   local dir; dir=$(mktemp -d "${TMPDIR:-/tmp}/eio-build-$out.XXXXXX")
   trap 'rm -rf "$dir"' RETURN
   printf 'module eio.local/tools/%s\n\ngo 1.24\n\n%s\n' "$out" "$requires" > "$dir/go.mod"
@@ -37,7 +38,6 @@ build() { # output, go.mod requirements, package to build, [folder of our main.g
   mkdir -p "$built"
   (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w" -o "$built/$out.tmp" "$pkg")
   mv "$built/$out.tmp" "$built/$out"
-  ln -sfn "$built/$out" "$bin/$out"
   log "$out: built in $((SECONDS - start))s"
 }
 
@@ -59,4 +59,8 @@ replace (
 $argocd_replaces
 )" . test/tools/argocd-health
 build promtool "require github.com/prometheus/prometheus v$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool
+
+bin="$cache/go-tools/bin-$(printf '%s\n' "${links[@]}" | sha256sum | cut -c1-12)"
+mkdir -p "$bin"
+for tool in "${links[@]}"; do ln -sfn "$tool" "$bin/$(basename "$tool")"; done
 echo "$bin"
