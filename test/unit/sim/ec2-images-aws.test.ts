@@ -126,6 +126,23 @@ describe('eucasim EC2 images', () => {
       expect((await rejection(t.ec2.send(new DescribeImagesCommand({ ImageIds: ['ami-0123456789abcdef0'] })))).name).to.equal('InvalidAMIID.NotFound');
     });
 
+    it('faults: CreateImage that maps only the root device; RegisterImage that drops TagSpecifications', async () => {
+      const ebs = await byName(t, 'ebs-linux');
+      t.sim.faults.set({ rootOnlyCreateImage: { count: 1 }, ignoreTagSpecifications: { actions: ['RegisterImage'], count: 1 } });
+      const out = await t.ec2.send(new CreateImageCommand({ InstanceId: ebs.InstanceId!, Name: 'root only', NoReboot: true }));
+      await until(async () => (await t.ec2.send(new DescribeImagesCommand({ ImageIds: [out.ImageId!] }))).Images![0]!.State === 'available');
+      const img = (await t.ec2.send(new DescribeImagesCommand({ ImageIds: [out.ImageId!] }))).Images![0]!;
+      expect(img.BlockDeviceMappings!.map((b) => b.DeviceName)).to.deep.equal(['/dev/xvda']); // /dev/sdf dropped
+      const root = img.BlockDeviceMappings![0]!.Ebs!.SnapshotId!;
+      const reg = await t.ec2.send(new RegisterImageCommand({
+        Name: 'untagged', RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: root } }],
+        TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'v' }] }],
+      }));
+      const registered = (await t.ec2.send(new DescribeImagesCommand({ ImageIds: [reg.ImageId!] }))).Images![0]!;
+      expect(registered.Tags ?? []).to.deep.equal([]);
+      expect(t.sim.faults.fired).to.include({ rootOnlyCreateImage: 1, ignoreTagSpecifications: 1 });
+    });
+
     it('creates, describes and deletes volumes', async () => {
       const vol = await t.ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'zone-b', Size: 3 }));
       expect(vol.VolumeId).to.match(/^vol-[0-9a-f]{17}$/);
