@@ -1,7 +1,8 @@
 // What a cloud can do, found with probes that cannot change anything: every probe is a read or a request
 // the cloud must refuse before acting. What cannot be probed safely defaults by dialect and is corrected at
 // run time by the controllers (e.g. ImageCapture records createImage: false when CreateImage answers
-// without an image id). CloudProfile spec.capabilities overrides always win.
+// without an image id). CloudProfile spec.capabilities overrides always win, and what they set is not probed.
+// A probe that gets no usable answer never blocks: its capability is reported unknown and the default is tried.
 import {
   DescribeAvailabilityZonesCommand, DescribeImagesCommand, ImportVolumeCommand, type ImportVolumeCommandInput,
 } from '@aws-sdk/client-ec2';
