@@ -13,13 +13,18 @@ import { argocd, kstatus, Recorder, type Stored } from './judges.ts';
 
 interface Truth { kstatus: string; argocd: string }
 
-/** What the operator is doing at this version, from facts the judges do not read the same way. */
+/**
+ * What the operator is doing at this version: deleting; not yet looking at this generation; stopped and saying
+ * why (a Stalled condition: a refusal, or an Available capture whose CloudProfile disappeared); done (phase
+ * Available, or a Ready CloudProfile, which has no phase); otherwise working.
+ */
 function truth(v: Stored): Truth {
   if (v.metadata.deletionTimestamp) return { kstatus: 'Terminating', argocd: 'Progressing' };
   if (v.status?.observedGeneration !== v.metadata.generation) return { kstatus: 'InProgress', argocd: 'Progressing' };
-  const done = v.kind === 'CloudProfile'
-    ? summarize(v.status, v.metadata.generation)
-    : ({ Available: 'Ready', Failed: 'Stalled' } as Record<string, string>)[v.status?.phase ?? ''] ?? 'Reconciling';
+  const stopped = v.status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True');
+  const done = stopped ? 'Stalled'
+    : v.kind === 'CloudProfile' ? summarize(v.status, v.metadata.generation)
+      : v.status?.phase === 'Available' ? 'Ready' : 'Reconciling';
   if (done === 'Ready') return { kstatus: 'Current', argocd: 'Healthy' };
   if (done === 'Stalled') return { kstatus: 'Failed', argocd: 'Degraded' };
   return { kstatus: 'InProgress', argocd: 'Progressing' };
@@ -34,6 +39,11 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
   const kubectl = (args: string[], input?: string) => s.env.kubectl(['-n', s.namespace, ...args], input === undefined ? {} : { input });
   const patch = (resource: string, body: unknown) => kubectl(['patch', resource, '--type', 'merge', '-p', JSON.stringify(body)]);
   const wait = (resource: string, condition: string, timeout: string) => kubectl(['wait', resource, `--for=${condition}`, `--timeout=${timeout}`]);
+
+  const profile = (name: string, secret = `${s.cloudName}-credentials`) => stringify({
+    apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name },
+    spec: { ec2Endpoint: s.sim.url, s3Endpoint: s.sim.s3Url, credentialsSecretRef: { name: secret } },
+  });
 
   /** Judges every version recorded so far for `name` and checks all agree with the truth. */
   async function judge(name: string): Promise<Stored[]> {
@@ -97,6 +107,17 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
     expect(all.some((v) => v.metadata.generation === 3 && v.status?.observedGeneration === 2), 'the version the operator had not seen').to.equal(true);
   });
 
+  it('an Orchestrated ImageCapture (reboot, snapshots, register) under Retain: every phase judged, then deleted', async () => {
+    const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated' });
+    const name = m.metadata.name;
+    await s.create('imagecaptures', m);
+    expect((await wait(`imagecapture/${name}`, 'condition=Ready', '90s')).code).to.equal(0);
+    await s.remove('imagecaptures', name);
+    expect((await wait(`imagecapture/${name}`, 'delete', '60s')).code).to.equal(0);
+    const phases = new Set((await judge(name)).map((v) => v.status?.phase));
+    for (const p of ['Pending', 'Quiescing', 'Snapshotting', 'Available']) expect(phases.has(p), `phase ${p} stored`).to.equal(true);
+  });
+
   it('a refused ImageCapture: Stalled with its reason, and Stalled again after an edit', async () => {
     const m = captureManifest(s, 'i-0DEADBEEF', {});
     const name = m.metadata.name;
@@ -128,10 +149,6 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
   });
 
   it('CloudProfiles: Ready, and Stalled on a missing Secret', async () => {
-    const profile = (name: string, secret: string) => stringify({
-      apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name },
-      spec: { ec2Endpoint: s.sim.url, s3Endpoint: s.sim.s3Url, credentialsSecretRef: { name: secret } },
-    });
     expect((await kubectl(['create', '-f', '-'], profile('conformance-ok', `${s.cloudName}-credentials`))).code).to.equal(0);
     expect((await kubectl(['create', '-f', '-'], profile('conformance-nosecret', 'missing'))).code).to.equal(0);
     expect((await wait('cloudprofile/conformance-ok', 'condition=Ready', '60s')).code).to.equal(0);
@@ -139,6 +156,26 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
     await judge('conformance-ok');
     const stalled = await judge('conformance-nosecret');
     expect(stalled.at(-1)!.status!.conditions!.find((c) => c.type === 'Stalled')?.reason).to.equal('CredentialsSecretNotFound');
+  });
+
+  it('a deletion blocked by a missing CloudProfile: phase Deleting with the step, in progress everywhere, done once it is back', async () => {
+    expect((await kubectl(['create', '-f', '-'], profile('conformance-blocked'))).code).to.equal(0);
+    expect((await wait('cloudprofile/conformance-blocked', 'condition=Ready', '60s')).code).to.equal(0);
+    const m = captureManifest(s, seedInstance(s).id, { strategy: 'CreateImage', deletionPolicy: 'Delete' });
+    m.spec.cloudRef = { name: 'conformance-blocked' };
+    const name = m.metadata.name;
+    await s.create('imagecaptures', m);
+    expect((await wait(`imagecapture/${name}`, 'condition=Ready', '90s')).code).to.equal(0);
+    expect((await kubectl(['delete', 'cloudprofile/conformance-blocked'])).code).to.equal(0);
+    await s.remove('imagecaptures', name);
+    expect((await wait(`imagecapture/${name}`, 'jsonpath={.status.phase}=Deleting', '60s')).code).to.equal(0);
+    const blocked = (await judge(name)).at(-1)!;
+    expect(blocked.metadata.deletionTimestamp).to.be.a('string');
+    const [verdict] = await argocd([blocked]);
+    expect(verdict!.message).to.match(/^Deleting: deletion waits while waiting for CloudProfile conformance-blocked/);
+    expect((await kubectl(['create', '-f', '-'], profile('conformance-blocked'))).code).to.equal(0);
+    expect((await wait(`imagecapture/${name}`, 'delete', '90s')).code).to.equal(0);
+    await judge(name);
   });
 
   it('a resource no operator looks at is in progress for every judge, never Current or Ready', async () => {
