@@ -100,8 +100,10 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
     expect((await wait(`imagecapture/${name}`, 'condition=Ready', '60s')).code).to.equal(0);
     expect((await wait(`imagecapture/${name}`, 'jsonpath={.status.observedGeneration}=3', '5s')).code).to.equal(0);
 
+    const imageId = created.at(-1)!.status!.imageId!;
     await s.remove('imagecaptures', name);
     expect((await wait(`imagecapture/${name}`, 'delete', '60s')).code).to.equal(0);
+    expect(s.sim.state.images.get(imageId)?.state ?? 'deregistered', 'deletionPolicy Delete, edited in, took effect').to.equal('deregistered');
     const all = await judge(name);
     expect(all.some((v) => v.metadata.deletionTimestamp), 'a version during deletion').to.equal(true);
     expect(all.some((v) => v.metadata.generation === 3 && v.status?.observedGeneration === 2), 'the version the operator had not seen').to.equal(true);

@@ -13,7 +13,7 @@ const root = join(import.meta.dirname, '../../..');
 export interface Stored {
   kind: string;
   metadata: { name: string; namespace: string; generation: number; resourceVersion: string; deletionTimestamp?: string };
-  status?: { phase?: string; observedGeneration?: number; conditions?: Condition[] };
+  status?: { phase?: string; observedGeneration?: number; imageId?: string; conditions?: Condition[] };
   [key: string]: unknown;
 }
 
