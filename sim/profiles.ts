@@ -1,6 +1,8 @@
 // Version profiles: everything that differs between Eucalyptus 3.3 / 3.4 / 4.0 and AWS EC2 lives here, so the
 // action handlers ask the profile instead of comparing profile names.
-export type ProfileName = 'eucalyptus-3.3' | 'eucalyptus-3.4' | 'eucalyptus-4.0' | 'aws';
+export type ProfileName = 'eucalyptus-3.3' | 'eucalyptus-3.4' | 'eucalyptus-4.0' | 'eucalyptus-4.4' | 'aws';
+
+export type S3Signature = 'v2' | 'v4';
 
 export interface Profile {
   name: ProfileName;
@@ -29,6 +31,14 @@ export interface Profile {
   defaultRootDevice: string;
   /** CreateImage / RegisterImage name rule. */
   imageNamePattern: RegExp;
+  /** S3 request signatures accepted: Walrus 3.x and OSG 4.0 know SigV2 only; SigV4 arrives in 4.4. */
+  s3Signatures: readonly S3Signature[];
+  /** ListObjectsV2 (`list-type=2`): no Eucalyptus version has it. */
+  s3ListV2: boolean;
+  /** Multi-object delete (`POST ?delete`): first in Eucalyptus 4.4.2. */
+  s3MultiDelete: boolean;
+  /** EC2 query SigV2 besides SigV4 (HmacUtils SignatureV2Standard in 3.3–4.x). */
+  ec2SigV2: boolean;
 }
 
 const EUCA_NAME = /^[A-Za-z0-9(),/_-]{3,128}$/;
@@ -44,6 +54,10 @@ const euca = {
   unauthorizedCode: 'AuthFailure',
   defaultRootDevice: '/dev/sda1',
   imageNamePattern: EUCA_NAME,
+  s3Signatures: ['v2'],
+  s3ListV2: false,
+  s3MultiDelete: false,
+  ec2SigV2: true,
 } as const;
 
 export const PROFILES: Record<ProfileName, Profile> = {
@@ -59,12 +73,18 @@ export const PROFILES: Record<ProfileName, Profile> = {
     ...euca, name: 'eucalyptus-4.0', defaultVersion: '2013-10-15', unknownParameters: 'error', createImage: 'real',
     bundleLinux: true, bundleWindowsPrefix: false, bundleEbs: true, importVolume: 'real',
   },
+  // 4.0 plus the 4.4 object storage: S3 SigV4 (S3V4Authentication) and multi-object delete (osg-binding.xml, 4.4.2).
+  'eucalyptus-4.4': {
+    ...euca, name: 'eucalyptus-4.4', defaultVersion: '2013-10-15', unknownParameters: 'error', createImage: 'real',
+    bundleLinux: true, bundleWindowsPrefix: false, bundleEbs: true, importVolume: 'real',
+    s3Signatures: ['v2', 'v4'], s3MultiDelete: true,
+  },
   aws: {
     name: 'aws', eucalyptus: false, imagePrefix: 'ami-', idStyle: 'aws', defaultVersion: '2016-11-15',
     unknownParameters: 'ignore', tagSpecifications: true, createImage: 'real', bundleLinux: false,
     bundleWindowsPrefix: false, bundleEbs: false, importVolume: 'real', bundleStates: 'aws',
     snapshotFailedState: 'error', unauthorizedCode: 'UnauthorizedOperation', defaultRootDevice: '/dev/xvda',
-    imageNamePattern: AWS_NAME,
+    imageNamePattern: AWS_NAME, s3Signatures: ['v4'], s3ListV2: true, s3MultiDelete: true, ec2SigV2: false,
   },
 };
 

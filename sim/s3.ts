@@ -1,5 +1,6 @@
 // The S3 REST subset, path-style under /s3/: buckets (create, head, delete, list), objects (put, get, head,
-// delete, multi-delete), ListObjectsV2 with prefix and continuation. Only the bucket owner has access.
+// delete, multi-delete where the profile has it), ListObjects v1 with marker paging and, on aws only,
+// ListObjectsV2 with continuation. Only the bucket owner has access.
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import type { Account } from './model.ts';
@@ -100,6 +101,11 @@ export function handleS3(state: SimState, account: Account, req: S3Request, requ
   const operation = s3OperationOf(req.method, req.path, req.query);
   if (!bucket) return err(404, 'NoSuchBucket', 'The specified bucket does not exist', operation);
   if (bucket.ownerId !== account.accountId) return err(403, 'AccessDenied', 'Access Denied', operation);
+
+  // Operations the profile's object storage lacks (no Eucalyptus has ListObjectsV2; multi-delete is 4.4.2+).
+  if ((operation === 'ListObjectsV2' && !state.profile.s3ListV2) || (operation === 'DeleteObjects' && !state.profile.s3MultiDelete)) {
+    return err(501, 'NotImplemented', `${operation} is not implemented by this object storage (${state.profile.name})`, operation);
+  }
 
   switch (operation) {
     case 'HeadBucket':

@@ -17,7 +17,8 @@ import { type ProfileName, type ProfileOverrides, resolveProfile } from './profi
 import { AccountRateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { RequestLog } from './request-log.ts';
 import { handleS3, s3OperationOf } from './s3.ts';
-import { type AuthOutcome, verifySigV4 } from './sigv4.ts';
+import { authenticateEc2, authenticateS3 } from './auth.ts';
+import type { AuthOutcome } from './sigv4.ts';
 import { SimState } from './state.ts';
 import { ec2Error, s3Error } from './xml.ts';
 
@@ -139,15 +140,14 @@ export async function startEucasim(opts: EucasimOptions): Promise<Eucasim> {
     const slow = faults.take('delay', action);
     if (slow) await delay(slow.ms);
 
-    const auth: AuthOutcome = await verifySigV4(
-      { method: req.method ?? 'GET', rawPath: isS3 ? rawPath : url.pathname, query: queryPairs(url.search), headers: req.headers, body },
-      isS3 ? 's3' : 'ec2', lookup,
-    );
+    const received = { method: req.method ?? 'GET', rawPath: isS3 ? rawPath : url.pathname, query: queryPairs(url.search), headers: req.headers, body };
+    const auth: AuthOutcome = isS3 ? await authenticateS3(profile, received, lookup) : await authenticateEc2(profile, received, params, lookup);
     if (!auth.ok) {
       if (isS3) {
         const [status, code] = auth.reason === 'unknown-key' ? [403, 'InvalidAccessKeyId']
           : auth.reason === 'bad-signature' ? [403, 'SignatureDoesNotMatch']
-            : auth.reason === 'expired' ? [403, 'AccessDenied'] : [403, 'AccessDenied'];
+            : auth.reason === 'bad-query' ? [400, 'AuthorizationQueryParametersError']
+              : auth.reason === 'unsupported-scheme' && !profile.eucalyptus ? [400, 'InvalidRequest'] : [403, 'AccessDenied'];
         return fail(status, code, auth.message);
       }
       if (auth.reason === 'expired') return fail(403, 'RequestExpired', `Request has expired`);

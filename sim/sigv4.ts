@@ -18,7 +18,7 @@ export interface ReceivedRequest {
 
 export type AuthOutcome =
   | { ok: true; account: Account; presigned: boolean }
-  | { ok: false; reason: 'missing' | 'malformed' | 'unknown-key' | 'bad-signature' | 'expired'; message: string;
+  | { ok: false; reason: 'missing' | 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'unsupported-scheme' | 'bad-query'; message: string;
       accessKeyId?: string };
 
 const AUTH_RE = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/;
@@ -72,7 +72,11 @@ export async function verifySigV4(
   let expiresIn = 0;
   if (presigned) {
     expiresIn = Number(query.get('X-Amz-Expires') ?? '');
-    if (!Number.isInteger(expiresIn) || expiresIn <= 0) return { ok: false, reason: 'malformed', message: 'X-Amz-Expires is invalid', accessKeyId };
+    if (!Number.isInteger(expiresIn) || expiresIn <= 0) return { ok: false, reason: 'bad-query', message: 'X-Amz-Expires should be a number', accessKeyId };
+    // SigV4 presigned URLs live at most 7 days; AWS refuses longer ones as a client error.
+    if (expiresIn > 604_800) {
+      return { ok: false, reason: 'bad-query', message: 'X-Amz-Expires must be less than a week (in seconds) that is 604800', accessKeyId };
+    }
     if (now > signingDate.getTime() + expiresIn * 1000) {
       return { ok: false, reason: 'expired', message: 'Request has expired', accessKeyId };
     }

@@ -4,7 +4,7 @@
 import { SimError } from '../errors.ts';
 import { readManifest } from '../bundle-manifest.ts';
 import type { ConversionTask } from '../model.ts';
-import { verifySigV4 } from '../sigv4.ts';
+import { authenticateS3 } from '../auth.ts';
 import type { SimState } from '../state.ts';
 import { itemSet, type XmlObject } from '../xml.ts';
 import { type ActionDef, type Ec2Context, tagSet } from './context.ts';
@@ -42,12 +42,14 @@ async function locateManifest(ctx: Ec2Context, url: string): Promise<{ location:
   if (!ours || !parsed.pathname.startsWith('/s3/')) return { error: `the manifest URL is not reachable from the cloud: ${url}` };
   const location = decodeURIComponent(parsed.pathname.slice('/s3/'.length));
   const query = [...parsed.searchParams.entries()];
-  if (!parsed.searchParams.has('X-Amz-Signature')) return { error: 'the manifest URL is not presigned: access denied' };
-  const auth = await verifySigV4(
+  const sigV2 = parsed.searchParams.has('Signature') && parsed.searchParams.has('AWSAccessKeyId');
+  if (!sigV2 && !parsed.searchParams.has('X-Amz-Signature')) return { error: 'the manifest URL is not presigned: access denied' };
+  // The cloud fetches the URL from its own object storage, which accepts only the profile's signatures.
+  const auth = await authenticateS3(ctx.state.profile,
     { method: 'GET', rawPath: parsed.pathname, query, headers: { host: parsed.host }, body: Buffer.alloc(0) },
-    's3', (key) => ctx.state.accountsByKey.get(key),
-  );
+    (key) => ctx.state.accountsByKey.get(key));
   if (!auth.ok) return { error: `fetching the manifest failed: ${auth.message}` };
+  if (sigV2) return { location, expiresAt: Number(parsed.searchParams.get('Expires')) * 1000 };
   const date = parsed.searchParams.get('X-Amz-Date') ?? '';
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date)!;
   const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);

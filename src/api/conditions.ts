@@ -30,6 +30,7 @@ export const Reasons = Object.freeze({
   CredentialsSecretNotFound: 'CredentialsSecretNotFound',
   CredentialsSecretInvalid: 'CredentialsSecretInvalid',
   CredentialsRejected: 'CredentialsRejected',
+  S3SignatureRejected: 'S3SignatureRejected',
   SnapshotFailed: 'SnapshotFailed',
   ImageFailed: 'ImageFailed',
   BundleFailed: 'BundleFailed',

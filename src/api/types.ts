@@ -158,10 +158,12 @@ export interface CloudProfileSpec {
   rateLimit?: { qps?: number; burst?: number };
   capabilities?: CloudCapabilitiesSpec;
   apiVersion?: string;
+  /** S3 request signature; detected when absent. */
+  s3Signature?: 'v2' | 'v4';
 }
 
 export interface CloudProfileStatus {
-  capabilities?: CloudCapabilitiesSpec & { dialect?: 'eucalyptus' | 'aws' };
+  capabilities?: CloudCapabilitiesSpec & { dialect?: 'eucalyptus' | 'aws'; s3Signature?: 'v2' | 'v4' };
   /** Capabilities whose probe gave no usable answer (the dialect default is used for them). */
   unknownCapabilities?: string[];
   accountId?: string;

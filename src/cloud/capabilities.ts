@@ -9,6 +9,7 @@ import {
 import { CloudError, isServiceNotAvailable } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
+import { detectS3Signature, type S3Signature } from './s3-signature.ts';
 
 export type Dialect = 'eucalyptus' | 'aws';
 
@@ -19,6 +20,8 @@ export interface Capabilities {
   bundleEbs: boolean;
   importVolume: boolean;
   dialect: Dialect;
+  /** S3 request signature the cloud accepts (s3-signature.ts); unset until detected. */
+  s3Signature?: S3Signature;
 }
 
 const PROBE_PARAMETER = 'ImagingOperatorCapabilityProbe=1';
@@ -189,6 +192,7 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
     }
   }
   evidence.push(`dialect ${dialect} (signals eucalyptus ${euca}, aws ${aws})`);
+  caps.s3Signature = await detectS3Signature(gw, dialect, evidence);
   const capabilities = applyOverrides(caps, gw.settings.capabilities);
   const unknown = [...new Set(failedProbes.map((f) => f.capability))];
   return { capabilities, evidence, unknown, failedProbes };

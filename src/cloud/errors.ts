@@ -86,11 +86,24 @@ function kindOf(code: string, status: number | undefined, err: unknown): CloudEr
   return 'terminal';
 }
 
+/**
+ * S3 refusing the signature scheme itself, not the key: Walrus 3.x and the 4.0 object storage answer a SigV4
+ * header with AccessDenied "Invalid authorization header"; AWS answers SigV2 with InvalidRequest.
+ */
+function isSignatureSchemeRefusal(code: string, message: string): boolean {
+  return (code === 'AccessDenied' && /invalid authorization header/i.test(message))
+    || (code === 'InvalidRequest' && /authorization mechanism .*not supported/i.test(message));
+}
+
 /** Folds any error from an SDK call into a CloudError; a CloudError passes through unchanged. */
 export function classify(err: unknown, action: string): CloudError {
   if (err instanceof CloudError) return err;
   const code = errorCode(err);
   const status = httpStatusOf(err);
+  if (isSignatureSchemeRefusal(code, messageOf(err))) {
+    return new CloudError('terminal', 'SignatureSchemeRejected', `${action}: SignatureSchemeRejected: the S3 endpoint refused the request's signature scheme (${code}: ${messageOf(err)}); `
+      + 'Walrus and the Eucalyptus 4.0 object storage accept only SigV2: set the CloudProfile\'s spec.s3Signature to v2 (v4 for Eucalyptus 4.4+ and AWS)', action, status, err);
+  }
   const kind = kindOf(code, status, err);
   const message = messageOf(err) || code;
   return new CloudError(kind, code, `${action}: ${code}: ${message}`, action, status, err);

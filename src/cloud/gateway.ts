@@ -11,6 +11,7 @@ import type { Capabilities } from './capabilities.ts';
 import { cloudCallsTotal } from '../runtime/metrics.ts';
 import { classify, type CloudError } from './errors.ts';
 import { TokenBucket } from './rate-limiter.ts';
+import { S3SigV2Signer } from './s3-sigv2.ts';
 import { fingerprint, type CloudSettings } from './settings.ts';
 
 export type CallOutcome = 'success' | CloudError['kind'];
@@ -60,7 +61,11 @@ export class CloudGateway {
   readonly settings: CloudSettings;
   readonly fingerprint: string;
   readonly ec2: EC2Client;
-  readonly s3: S3Client;
+  /** S3 with the SDK's SigV4 signer, and the same client with SigV2 (HMAC-SHA1) for Walrus and the 4.0 object storage. */
+  readonly s3v4: S3Client;
+  readonly s3v2: S3Client;
+  /** Set once the cloud refused a multi-object delete: objects are then deleted one by one. */
+  multiDeleteRefused = false;
   readonly limiter: TokenBucket;
   /** Detected (and overridden) capabilities once known; ec2.ts reads tagOnCreate from here. */
   capabilities: Capabilities | undefined;
@@ -91,14 +96,16 @@ export class CloudGateway {
       },
     };
     this.ec2 = new EC2Client({ ...common, endpoint: settings.ec2Endpoint });
-    this.s3 = new S3Client({
+    const s3Options = {
       ...common,
       endpoint: settings.s3Endpoint ?? settings.ec2Endpoint,
       forcePathStyle: true,
       // Walrus and other S3 look-alikes do not know the newer flexible checksums.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    } as const;
+    this.s3v4 = new S3Client(s3Options);
+    this.s3v2 = new S3Client({ ...s3Options, signer: new S3SigV2Signer(settings.credentials) });
     if (settings.apiVersion) {
       this.ec2.middlewareStack.add(apiVersionMiddleware(settings.apiVersion), {
         step: 'build',
@@ -108,13 +115,27 @@ export class CloudGateway {
     }
   }
 
-  /** Sends one EC2 or S3 command: waits for the rate limit, counts the call, throws a classified CloudError. */
-  async send<O extends MetadataBearer>(command: AnyCommand<O>): Promise<O> {
+  /** The S3 signature in use: spec.s3Signature, else the detected one, else SigV4 until detection ran. */
+  get s3Signature(): 'v2' | 'v4' {
+    return this.settings.s3Signature ?? this.capabilities?.s3Signature ?? 'v4';
+  }
+
+  /** The S3 client that signs the way this cloud accepts. */
+  get s3(): S3Client {
+    return this.s3Signature === 'v2' ? this.s3v2 : this.s3v4;
+  }
+
+  /**
+   * Sends one EC2 or S3 command: waits for the rate limit, counts the call, throws a classified CloudError.
+   * `s3Signature` forces the S3 signature (the detection probe).
+   */
+  async send<O extends MetadataBearer>(command: AnyCommand<O>, opts: { s3Signature?: 'v2' | 'v4' } = {}): Promise<O> {
     const { service, action } = describeCommand(command);
     await this.limiter.acquire();
     const started = performance.now();
     try {
-      const client = service === 's3' ? this.s3 : this.ec2;
+      const s3 = opts.s3Signature ? (opts.s3Signature === 'v2' ? this.s3v2 : this.s3v4) : this.s3;
+      const client = service === 's3' ? s3 : this.ec2;
       const out = await (client.send as (c: unknown) => Promise<O>).call(client, command);
       this.count(action, 'success', started);
       return out;
@@ -135,7 +156,8 @@ export class CloudGateway {
   destroy(): void {
     this.limiter.stop();
     this.ec2.destroy();
-    this.s3.destroy();
+    this.s3v4.destroy();
+    this.s3v2.destroy();
     for (const a of this.agents) a.destroy();
   }
 }

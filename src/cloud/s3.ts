@@ -1,11 +1,13 @@
-// The S3 (Walrus) operations the bundle flows need: the bundle bucket, its objects, and presigned reads for
-// ImportVolume manifests.
+// The S3 (Walrus / object storage) operations the bundle flows need: the bundle bucket, its objects, and
+// presigned reads for ImportVolume manifests. Only what every Eucalyptus version has: ListObjects v1 (no
+// Eucalyptus has ListObjectsV2) and single-object deletes where multi-object delete is missing (before 4.4.2).
 import {
-  CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command,
+  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
+import { presignGetV2 } from './s3-sigv2.ts';
 
 export interface S3ObjectInfo {
   key: string;
@@ -13,9 +15,13 @@ export interface S3ObjectInfo {
   lastModified?: Date;
 }
 
+/**
+ * A one-key ListObjects instead of HeadBucket: a HEAD error has no body, and the body is what tells a refused
+ * signature scheme ("Invalid authorization header") from refused credentials.
+ */
 export async function bucketExists(gw: CloudGateway, bucket: string): Promise<boolean> {
   try {
-    await gw.send(new HeadBucketCommand({ Bucket: bucket }));
+    await gw.send(new ListObjectsCommand({ Bucket: bucket, MaxKeys: 1 }));
     return true;
   } catch (err) {
     if (err instanceof CloudError && err.kind === 'notFound') return false;
@@ -41,42 +47,74 @@ export async function ensureBucket(gw: CloudGateway, bucket: string, create: boo
   }
 }
 
-/** Every object under the prefix (follows continuation tokens). */
+/** Every object under the prefix: ListObjects v1, paged by marker. */
 export async function listObjects(gw: CloudGateway, bucket: string, prefix: string): Promise<S3ObjectInfo[]> {
   const out: S3ObjectInfo[] = [];
-  let token: string | undefined;
+  let marker: string | undefined;
   do {
-    const page = await gw.send(new ListObjectsV2Command({
-      Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}),
-    }));
+    const page = await gw.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, ...(marker ? { Marker: marker } : {}) }));
+    const keys: string[] = [];
     for (const o of page.Contents ?? []) {
       if (!o.Key) continue;
+      keys.push(o.Key);
       out.push({ key: o.Key, ...(o.Size !== undefined ? { size: o.Size } : {}), ...(o.LastModified ? { lastModified: o.LastModified } : {}) });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+    // NextMarker comes only with a delimiter; otherwise the last key of the page is the marker.
+    marker = page.IsTruncated ? (page.NextMarker ?? keys[keys.length - 1]) : undefined;
+  } while (marker);
   return out;
 }
 
-/** Deletes the keys in batches of 1000 (the S3 limit); returns the number deleted. */
+/** A refusal of the multi-object delete operation itself (not of the keys or the credentials). */
+function isMultiDeleteRefused(err: unknown): boolean {
+  return err instanceof CloudError && err.kind === 'terminal'
+    && (['NotImplemented', 'MethodNotAllowed', 'MalformedPOSTRequest', 'InvalidRequest'].includes(err.code) || err.httpStatus === 501);
+}
+
+/**
+ * Deletes the keys; returns the number deleted. Multi-object delete in batches of 1000 (the S3 limit) where
+ * the cloud has it: not over SigV2 (Walrus, 4.0 object storage), nor after the cloud refused it once.
+ */
 export async function deleteObjects(gw: CloudGateway, bucket: string, keys: string[]): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < keys.length; i += 1000) {
     const chunk = keys.slice(i, i + 1000);
-    const res = await gw.send(new DeleteObjectsCommand({
-      Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
-    }));
-    const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-    if (failed.length > 0) {
-      const first = failed[0]!;
-      throw new CloudError('retryable', first.Code ?? 'DeleteFailed', `DeleteObjects: ${failed.length} key(s) not deleted, first ${first.Key}: ${first.Message ?? ''}`, 'DeleteObjects');
+    if (gw.s3Signature === 'v4' && !gw.multiDeleteRefused) {
+      try {
+        deleted += await deleteBatch(gw, bucket, chunk);
+        continue;
+      } catch (err) {
+        if (!isMultiDeleteRefused(err)) throw err;
+        gw.multiDeleteRefused = true;
+      }
     }
-    deleted += chunk.length;
+    for (const Key of chunk) {
+      await gw.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+      deleted++;
+    }
   }
   return deleted;
 }
 
-/** A presigned GET URL (SigV4 query string), e.g. the manifest URL ImportVolume fetches. Not rate limited: no call. */
+async function deleteBatch(gw: CloudGateway, bucket: string, chunk: string[]): Promise<number> {
+  const res = await gw.send(new DeleteObjectsCommand({
+    Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+  }));
+  const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    throw new CloudError('retryable', first.Code ?? 'DeleteFailed', `DeleteObjects: ${failed.length} key(s) not deleted, first ${first.Key}: ${first.Message ?? ''}`, 'DeleteObjects');
+  }
+  return chunk.length;
+}
+
+/**
+ * A presigned GET URL, e.g. the manifest URL ImportVolume fetches: SigV2 query authentication where the cloud
+ * signs S3 that way (no lifetime cap), SigV4 otherwise (at most 7 days). Not rate limited: no call.
+ */
 export async function presignGet(gw: CloudGateway, bucket: string, key: string, expiresSeconds: number): Promise<string> {
-  return getSignedUrl(gw.s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresSeconds });
+  if (gw.s3Signature === 'v2') {
+    return presignGetV2(gw.settings.s3Endpoint ?? gw.settings.ec2Endpoint, bucket, key, gw.settings.credentials, expiresSeconds);
+  }
+  return getSignedUrl(gw.s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: Math.min(expiresSeconds, 604_800) });
 }

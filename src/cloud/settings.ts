@@ -15,6 +15,8 @@ export interface CloudSettings {
   rateLimit: { qps: number; burst: number };
   /** EC2 query `Version` to send instead of the SDK's own (e.g. `2013-08-15` for Eucalyptus 3.4). */
   apiVersion?: string;
+  /** S3 signature to use (CloudProfile `spec.s3Signature`); detected when absent. */
+  s3Signature?: 'v2' | 'v4';
   /** Explicit overrides of detected capabilities (CloudProfile `spec.capabilities`). */
   capabilities?: Partial<Capabilities>;
 }

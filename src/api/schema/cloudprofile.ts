@@ -44,6 +44,12 @@ const spec: Schema = {
       pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
       description: "EC2 API Version to send, for example 2013-08-15 for Eucalyptus 3.4; default the SDK's own.",
     },
+    s3Signature: {
+      type: 'string',
+      enum: ['v2', 'v4'],
+      description: 'Signature for S3 requests: v2 (HMAC-SHA1; Walrus 3.x and Eucalyptus 4.0 object storage accept only this) '
+        + 'or v4 (Eucalyptus 4.4+, AWS). When absent it is detected with a read-only ListBuckets, SigV4 first.',
+    },
   },
 };
 
@@ -55,7 +61,11 @@ const status: Schema = {
     capabilities: {
       type: 'object',
       description: 'Detected capabilities (overridden by spec.capabilities).',
-      properties: { ...capabilityFlags, dialect: { type: 'string', enum: ['eucalyptus', 'aws'], description: 'eucalyptus or aws: which cloud answers, told from its responses.' } },
+      properties: {
+        ...capabilityFlags,
+        dialect: { type: 'string', enum: ['eucalyptus', 'aws'], description: 'eucalyptus or aws: which cloud answers, told from its responses.' },
+        s3Signature: { type: 'string', enum: ['v2', 'v4'], description: 'S3 signature in use (spec.s3Signature or detected).' },
+      },
     },
     unknownCapabilities: {
       type: 'array',

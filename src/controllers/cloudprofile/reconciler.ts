@@ -115,5 +115,5 @@ function probeCondition(d: DetectionResult): { type: string; status: 'True' | 'F
 
 function describeCaps(c: Capabilities): string {
   const on = Object.entries(c).filter(([, v]) => v === true).map(([k]) => k);
-  return `dialect ${c.dialect}; capabilities: ${on.join(', ') || 'none'}`;
+  return `dialect ${c.dialect}; S3 signature ${c.s3Signature ?? 'unknown'}; capabilities: ${on.join(', ') || 'none'}`;
 }

@@ -73,6 +73,7 @@ export class CloudResolver {
       caBundle,
       rateLimit: { qps: profile.spec.rateLimit?.qps ?? DEFAULT_RATE_LIMIT.qps, burst: profile.spec.rateLimit?.burst ?? DEFAULT_RATE_LIMIT.burst },
       apiVersion: profile.spec.apiVersion,
+      s3Signature: profile.spec.s3Signature,
       capabilities: stripUndefined(profile.spec.capabilities ?? {}),
     };
   }

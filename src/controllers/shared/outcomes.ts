@@ -36,6 +36,7 @@ const REASON_BY_CODE: Record<string, string> = {
   // An action the cloud does not implement at all (a capability no probe could establish, tried anyway).
   InvalidAction: 'UnsupportedByCloud',
   NoSuchBucket: 'BucketNotFound',
+  SignatureSchemeRejected: 'S3SignatureRejected',
 };
 
 /**

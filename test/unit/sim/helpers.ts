@@ -2,7 +2,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
+import { PROFILES } from '../../../sim/profiles.ts';
 import { type Eucasim, type EucasimOptions, startEucasim } from '../../../sim/server.ts';
+import { S3SigV2Signer } from '../../../src/cloud/s3-sigv2.ts';
 
 export const TEST_FIXTURE = fileURLToPath(new URL('../../../sim/fixtures/test.yaml', import.meta.url));
 export const TEST_KEY = { accessKeyId: 'AKIATESTEUCASIM00001', secretAccessKey: 'test-secret-key' };
@@ -12,6 +14,7 @@ export const TEST_ACCOUNT = '111111111111';
 export interface TestSim {
   sim: Eucasim;
   ec2: EC2Client;
+  /** S3 signed the way the profile's object storage accepts: SigV4 where it has it, SigV2 before Eucalyptus 4.4. */
   s3: S3Client;
   otherEc2: EC2Client;
 }
@@ -23,7 +26,10 @@ export async function startTestSim(profile: EucasimOptions['profile'], extra: Pa
     sim,
     ec2: new EC2Client({ ...common, credentials: TEST_KEY }),
     otherEc2: new EC2Client({ ...common, credentials: OTHER_KEY }),
-    s3: new S3Client({ ...common, endpoint: sim.s3Url, forcePathStyle: true, credentials: TEST_KEY }),
+    s3: new S3Client({
+      ...common, endpoint: sim.s3Url, forcePathStyle: true, credentials: TEST_KEY,
+      ...(PROFILES[profile].s3Signatures.includes('v4') ? {} : { signer: new S3SigV2Signer(TEST_KEY) }),
+    }),
   };
 }
 
