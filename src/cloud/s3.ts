@@ -67,8 +67,8 @@ export async function listObjects(gw: CloudGateway, bucket: string, prefix: stri
 
 /** A refusal of the multi-object delete operation itself (not of the keys or the credentials). */
 function isMultiDeleteRefused(err: unknown): boolean {
-  return err instanceof CloudError && err.kind === 'terminal'
-    && (['NotImplemented', 'MethodNotAllowed', 'MalformedPOSTRequest', 'InvalidRequest'].includes(err.code) || err.httpStatus === 501);
+  return err instanceof CloudError && err.kind !== 'auth' && err.kind !== 'throttled'
+    && (['NotImplemented', 'MethodNotAllowed', 'MalformedPOSTRequest'].includes(err.code) || err.httpStatus === 501);
 }
 
 /**

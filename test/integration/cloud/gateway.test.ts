@@ -122,10 +122,11 @@ describe('cloud gateway against eucasim (eucalyptus-3.4)', function () {
 });
 
 const EXPECTED: Record<SimProfile, Record<string, unknown>> = {
-  'eucalyptus-3.3': { dialect: 'eucalyptus', createImage: false, bundleLinux: false, importVolume: false, tagOnCreate: false },
-  'eucalyptus-3.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: false, tagOnCreate: false },
-  'eucalyptus-4.0': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: true, tagOnCreate: false },
-  aws: { dialect: 'aws', createImage: true, bundleLinux: false, importVolume: true, tagOnCreate: true, bundleEbs: false },
+  'eucalyptus-3.3': { dialect: 'eucalyptus', createImage: false, bundleLinux: false, importVolume: false, tagOnCreate: false, s3Signature: 'v2' },
+  'eucalyptus-3.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: false, tagOnCreate: false, s3Signature: 'v2' },
+  'eucalyptus-4.0': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: true, tagOnCreate: false, s3Signature: 'v2' },
+  'eucalyptus-4.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: true, tagOnCreate: false, s3Signature: 'v4' },
+  aws: { dialect: 'aws', createImage: true, bundleLinux: false, importVolume: true, tagOnCreate: true, bundleEbs: false, s3Signature: 'v4' },
 };
 
 describe('cloud capability detection per profile', function () {

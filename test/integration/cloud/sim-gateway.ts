@@ -4,7 +4,7 @@ import { startEucasim } from '../../../sim/server.ts';
 import { CloudGateway, type GatewayOptions } from '../../../src/cloud/gateway.ts';
 import type { CloudSettings } from '../../../src/cloud/settings.ts';
 
-export type SimProfile = 'eucalyptus-3.3' | 'eucalyptus-3.4' | 'eucalyptus-4.0' | 'aws';
+export type SimProfile = 'eucalyptus-3.3' | 'eucalyptus-3.4' | 'eucalyptus-4.0' | 'eucalyptus-4.4' | 'aws';
 export type Sim = Awaited<ReturnType<typeof startEucasim>>;
 
 export const ACCESS_KEY = 'AKIDEMOEUCALYPTUS000';
