@@ -32,7 +32,8 @@ for (const profile of ['eucalyptus-3.4', 'aws'] as SimProfile[]) {
 
     before(async () => {
       sim = await startSim(profile);
-      gw = gatewayFor(sim);
+      // The S3 signature as detection would find it (detection itself is tested in gateway.test.ts).
+      gw = gatewayFor(sim, { s3Signature: sim.state.profile.s3Signatures.includes('v4') ? 'v4' : 'v2' });
       gw.capabilities = defaultCapabilities(dialect);
       instances = await allInstances(gw);
     });

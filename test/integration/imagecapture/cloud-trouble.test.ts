@@ -1,17 +1,17 @@
 // Throttling, server errors and wrong credentials: captures keep going (or wait), never exceed the cloud's
 // rate limit, and finish once the trouble is gone.
 import { expect } from 'chai';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { calls, captureManifest, seedInstance } from './helpers.ts';
 
-describe('ImageCapture under cloud trouble', function () {
+for (const profile of DIALECT_PROFILES) describe(`ImageCapture under cloud trouble (${profile})`, function () {
   this.timeout(180_000);
   let s: Scenario;
   afterEach(async () => s?.close());
 
   it('throttling and 5xx injected: every capture completes, and the rate limit is never exceeded', async function () {
     this.timeout(300_000);
-    s = await startScenario({ profile: 'eucalyptus-3.4' });
+    s = await startScenario({ profile });
     // A tight limit for this cloud: 10 requests/s, burst 10.
     await s.env.kubectl(['patch', 'cloudprofile', s.cloudName, '-n', s.namespace, '--type=merge', '-p', JSON.stringify({ spec: { rateLimit: { qps: 10, burst: 10 } } })]);
     s.sim.faults.set({ throttle: { rate: 0.05 }, serverError: { rate: 0.03, status: 503 } });
@@ -29,7 +29,7 @@ describe('ImageCapture under cloud trouble', function () {
   });
 
   it('wrong credentials: the CloudProfile is not Ready with the reason, captures wait, then finish once the Secret is fixed', async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4', credentials: { accessKeyId: 'AKIDEMOEUCALYPTUS000', secretAccessKey: 'wrong-secret' } });
+    s = await startScenario({ profile, credentials: { accessKeyId: 'AKIDEMOEUCALYPTUS000', secretAccessKey: 'wrong-secret' } });
     const profile = await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'False');
     const stalled = (profile.status as { conditions: Array<{ type: string; reason: string }> }).conditions.find((c) => c.type === 'Stalled');
     expect(stalled?.reason).to.equal('CredentialsRejected');

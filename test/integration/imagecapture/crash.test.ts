@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import { waitFor } from '../../env/index.ts';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { calls, captureManifest, ownedObjects, seedInstance } from './helpers.ts';
 
 async function killAfter(s: Scenario, child: ChildProcess, action: string, nth = 1): Promise<void> {
@@ -22,11 +22,11 @@ const cases: Array<{ strategy: string; action: string; noReboot?: boolean }> = [
   { strategy: 'CreateImage', action: 'CreateTags' },
 ];
 
-describe('ImageCapture survives SIGKILL at every step boundary', function () {
+for (const profile of DIALECT_PROFILES) describe(`ImageCapture survives SIGKILL at every step boundary (${profile})`, function () {
   this.timeout(240_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4', operator: false });
+    s = await startScenario({ profile, operator: false });
   });
   after(async () => s?.close());
 

@@ -1,14 +1,14 @@
 // deletionPolicy Retain and Delete, after completion and mid-capture: the finalizer goes only after the policy
 // is carried out, and nothing temporary is left in the cloud.
 import { expect } from 'chai';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { captureManifest, ownedObjects, seedInstance } from './helpers.ts';
 
-describe('ImageCapture deletion', function () {
+for (const profile of DIALECT_PROFILES) describe(`ImageCapture deletion (${profile})`, function () {
   this.timeout(120_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4' });
+    s = await startScenario({ profile });
   });
   after(async () => s?.close());
 

@@ -1,7 +1,7 @@
 // Bad input and impossible captures end Stalled with a stable reason and an actionable message, before any
 // change in the cloud, and nothing is left behind.
 import { expect } from 'chai';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { calls, captureManifest, ownedObjects, seedInstance } from './helpers.ts';
 
 type Cond = { type: string; status: string; reason: string; message: string };
@@ -13,11 +13,11 @@ async function stalled(s: Scenario, name: string): Promise<Cond> {
   return conds.find((c) => c.type === 'Stalled')!;
 }
 
-describe('ImageCapture stalls with clear reasons', function () {
+for (const profile of DIALECT_PROFILES) describe(`ImageCapture stalls with clear reasons (${profile})`, function () {
   this.timeout(120_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4' });
+    s = await startScenario({ profile });
   });
   after(async () => s?.close());
 

@@ -1,19 +1,24 @@
-// InstanceBundle on Eucalyptus 3.4: Linux, Windows and EBS-backed instances bundle into S3 (and register),
+// InstanceBundle on Eucalyptus 3.4, 4.0 and 4.4, each with its S3 dialect: Linux, Windows and EBS-backed instances bundle into S3 (and register),
 // a missing bucket stalls or is created on request, and an expired upload policy fails the task visibly.
 import { expect } from 'chai';
 import type { InstanceBundleStatus } from '../../../src/api/types.ts';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, callsSince, condition, liveOwned, seed, tasksOf } from './helpers.ts';
 
 type WithStatus = { status?: InstanceBundleStatus };
 
-describe('InstanceBundle on eucalyptus-3.4', function () {
+for (const profile of [...DIALECT_PROFILES, 'eucalyptus-4.4' as const]) describe(`InstanceBundle (${profile})`, function () {
   this.timeout(120_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES });
+    s = await startScenario({ profile, fixtures: BUNDLE_FIXTURES });
   });
   after(async () => s?.close());
+
+  it('the CloudProfile shows the S3 signature this object storage accepts', async () => {
+    const profileObj = await s.get('cloudprofiles', s.cloudName) as { status?: { capabilities?: { s3Signature?: string } } };
+    expect(profileObj?.status?.capabilities?.s3Signature).to.equal(profile === 'eucalyptus-4.4' ? 'v4' : 'v2');
+  });
 
   it('bundles a Linux instance-store instance and registers the bundle', async () => {
     const inst = seed(s, { platform: 'linux' });
@@ -22,7 +27,7 @@ describe('InstanceBundle on eucalyptus-3.4', function () {
     await s.create('instancebundles', m);
     const done = await s.waitForCondition('instancebundles', m.metadata.name, 'Ready') as WithStatus;
     const st = done.status!;
-    console.log(`      calls (3.4 Linux bundle + register): ${JSON.stringify(callsSince(s, before))}`);
+    console.log(`      calls (${profile} Linux bundle + register): ${JSON.stringify(callsSince(s, before))}`);
     expect(st.phase).to.equal('Available');
     expect(st.state).to.equal('complete');
     expect(st.progress).to.equal(100);
@@ -45,7 +50,7 @@ describe('InstanceBundle on eucalyptus-3.4', function () {
     const before = s.sim.log.byAction();
     await s.create('instancebundles', m);
     const done = await s.waitForCondition('instancebundles', m.metadata.name, 'Ready') as WithStatus;
-    console.log(`      calls (3.4 Windows bundle): ${JSON.stringify(callsSince(s, before))}`);
+    console.log(`      calls (${profile} Windows bundle): ${JSON.stringify(callsSince(s, before))}`);
     expect(done.status!.imageId).to.equal(undefined);
     expect(done.status!.manifestLocation).to.equal(`bundles/${m.metadata.name}.manifest.xml`);
     expect(condition(done, 'ImageRegistered')).to.equal(undefined);

@@ -3,16 +3,16 @@
 // and one RegisterImage call.
 import { expect } from 'chai';
 import type { InstanceBundleStatus } from '../../../src/api/types.ts';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { BUNDLE_FIXTURES, bundleManifest, calls, killAfter, liveOwned, seed, stopProcess, tasksOf } from './helpers.ts';
 
 type WithStatus = { status?: InstanceBundleStatus };
 
-describe('InstanceBundle survives SIGKILL at every step boundary', function () {
+for (const profile of DIALECT_PROFILES) describe(`InstanceBundle survives SIGKILL at every step boundary (${profile})`, function () {
   this.timeout(240_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, operator: false });
+    s = await startScenario({ profile, fixtures: BUNDLE_FIXTURES, operator: false });
   });
   after(async () => s?.close());
 

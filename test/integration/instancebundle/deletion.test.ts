@@ -3,16 +3,16 @@
 // objects; Retain keeps a completed bundle and its image.
 import { expect } from 'chai';
 import type { InstanceBundleStatus } from '../../../src/api/types.ts';
-import { startScenario, type Scenario } from '../support/scenario.ts';
+import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
 import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, calls, seed, tasksOf, waitForStatus } from './helpers.ts';
 
 type WithStatus = { status?: InstanceBundleStatus };
 
-describe('InstanceBundle deletion', function () {
+for (const profile of DIALECT_PROFILES) describe(`InstanceBundle deletion (${profile})`, function () {
   this.timeout(120_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES });
+    s = await startScenario({ profile, fixtures: BUNDLE_FIXTURES });
   });
   after(async () => s?.close());
   afterEach(() => {
@@ -66,11 +66,11 @@ describe('InstanceBundle deletion', function () {
   });
 });
 
-describe('InstanceBundle timeout', function () {
+for (const profile of DIALECT_PROFILES) describe(`InstanceBundle timeout (${profile})`, function () {
   this.timeout(60_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, sim: { latency: { bundleStepMs: 10_000 } } });
+    s = await startScenario({ profile, fixtures: BUNDLE_FIXTURES, sim: { latency: { bundleStepMs: 10_000 } } });
   });
   after(async () => s?.close());
 

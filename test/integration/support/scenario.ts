@@ -26,6 +26,12 @@ export function installCrds(env: TestEnv): Promise<void> {
   return crdsInstalled;
 }
 
+/**
+ * The Eucalyptus versions every InstanceBundle and ImageCapture flow test runs against, each with its real S3
+ * dialect (SigV2 only, ListObjects v1, no multi-object delete) and EC2 rules.
+ */
+export const DIALECT_PROFILES = ['eucalyptus-3.4', 'eucalyptus-4.0'] as const;
+
 export type PluralKind = 'imagecaptures' | 'instancebundles' | 'cloudprofiles';
 
 export interface ScenarioOptions {

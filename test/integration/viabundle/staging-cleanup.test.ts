@@ -16,7 +16,7 @@ describe('ViaBundle staging cleanup', function () {
   let gw: CloudGateway;
   before(async () => {
     s = await startScenario({ profile: 'eucalyptus-4.0', fixtures: BUNDLE_FIXTURES });
-    gw = new CloudGateway({ id: 'staging-test', ec2Endpoint: s.sim.url, s3Endpoint: s.sim.s3Url, region: 'eucalyptus', credentials: DEMO_KEY, rateLimit: { qps: 100, burst: 100 } });
+    gw = new CloudGateway({ id: 'staging-test', ec2Endpoint: s.sim.url, s3Endpoint: s.sim.s3Url, region: 'eucalyptus', credentials: DEMO_KEY, rateLimit: { qps: 100, burst: 100 }, s3Signature: 'v2' });
   });
   after(async () => {
     gw?.destroy();
