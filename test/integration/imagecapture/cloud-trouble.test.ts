@@ -1,7 +1,8 @@
 // Throttling, server errors and wrong credentials: captures keep going (or wait), never exceed the cloud's
 // rate limit, and finish once the trouble is gone.
 import { expect } from 'chai';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { waitFor } from '../../env/index.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { calls, captureManifest, seedInstance } from './helpers.ts';
 
 for (const profile of DIALECT_PROFILES) describe(`ImageCapture under cloud trouble (${profile})`, function () {
@@ -14,6 +15,12 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture under cloud troub
     s = await startScenario({ profile });
     // A tight limit for this cloud: 10 requests/s, burst 10.
     await s.env.kubectl(['patch', 'cloudprofile', s.cloudName, '-n', s.namespace, '--type=merge', '-p', JSON.stringify({ spec: { rateLimit: { qps: 10, burst: 10 } } })]);
+    // The peak is measured from when the new limit is in force (the old gateway's calls are not under it).
+    await waitFor(async () => {
+      const p = await s.get('cloudprofiles', s.cloudName) as { metadata: { generation?: number }; status?: { observedGeneration?: number } };
+      return p.status?.observedGeneration === p.metadata.generation;
+    }, { timeoutMs: 30_000, intervalMs: 50, message: 'the CloudProfile to observe the new rate limit' });
+    s.sim.log.clear();
     s.sim.faults.set({ throttle: { rate: 0.05 }, serverError: { rate: 0.03, status: 503 } });
     const names: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -30,8 +37,8 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture under cloud troub
 
   it('wrong credentials: the CloudProfile is not Ready with the reason, captures wait, then finish once the Secret is fixed', async () => {
     s = await startScenario({ profile, credentials: { accessKeyId: 'AKIDEMOEUCALYPTUS000', secretAccessKey: 'wrong-secret' } });
-    const profile = await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'False');
-    const stalled = (profile.status as { conditions: Array<{ type: string; reason: string }> }).conditions.find((c) => c.type === 'Stalled');
+    const cloudProfile = await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'False');
+    const stalled = (cloudProfile.status as { conditions: Array<{ type: string; reason: string }> }).conditions.find((c) => c.type === 'Stalled');
     expect(stalled?.reason).to.equal('CredentialsRejected');
     const m = captureManifest(s, seedInstance(s).id);
     await s.create('imagecaptures', m);

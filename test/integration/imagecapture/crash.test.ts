@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import { waitFor } from '../../env/index.ts';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { calls, captureManifest, ownedObjects, seedInstance } from './helpers.ts';
 
 async function killAfter(s: Scenario, child: ChildProcess, action: string, nth = 1): Promise<void> {

@@ -1,7 +1,7 @@
 // deletionPolicy Retain and Delete, after completion and mid-capture: the finalizer goes only after the policy
 // is carried out, and nothing temporary is left in the cloud.
 import { expect } from 'chai';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, ownedObjects, seedInstance } from './helpers.ts';
 
 for (const profile of DIALECT_PROFILES) describe(`ImageCapture deletion (${profile})`, function () {

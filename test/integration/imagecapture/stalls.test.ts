@@ -1,7 +1,7 @@
 // Bad input and impossible captures end Stalled with a stable reason and an actionable message, before any
 // change in the cloud, and nothing is left behind.
 import { expect } from 'chai';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { calls, captureManifest, ownedObjects, seedInstance } from './helpers.ts';
 
 type Cond = { type: string; status: string; reason: string; message: string };

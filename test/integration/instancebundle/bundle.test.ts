@@ -2,7 +2,7 @@
 // a missing bucket stalls or is created on request, and an expired upload policy fails the task visibly.
 import { expect } from 'chai';
 import type { InstanceBundleStatus } from '../../../src/api/types.ts';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, callsSince, condition, liveOwned, seed, tasksOf } from './helpers.ts';
 
 type WithStatus = { status?: InstanceBundleStatus };

@@ -3,7 +3,7 @@
 // and one RegisterImage call.
 import { expect } from 'chai';
 import type { InstanceBundleStatus } from '../../../src/api/types.ts';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { BUNDLE_FIXTURES, bundleManifest, calls, killAfter, liveOwned, seed, stopProcess, tasksOf } from './helpers.ts';
 
 type WithStatus = { status?: InstanceBundleStatus };

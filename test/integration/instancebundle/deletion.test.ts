@@ -3,7 +3,7 @@
 // objects; Retain keeps a completed bundle and its image.
 import { expect } from 'chai';
 import type { InstanceBundleStatus } from '../../../src/api/types.ts';
-import { startScenario, type Scenario, DIALECT_PROFILES } from '../support/scenario.ts';
+import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
 import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, calls, seed, tasksOf, waitForStatus } from './helpers.ts';
 
 type WithStatus = { status?: InstanceBundleStatus };
