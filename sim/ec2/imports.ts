@@ -1,8 +1,9 @@
 // ImportVolume, DescribeConversionTasks, CancelConversionTask. 3.3/3.4 answer ImportVolume with InternalError
 // "Service not available" before any validation (ImportManager, 3.4.2); 4.0 and AWS run a conversion task
-// active → completed | cancelled that reads the bundle manifest from this simulator's S3 and creates a volume.
+// active → completed | cancelled that reads an import manifest (disk parts, import-manifest.ts) from this
+// simulator's S3 through presigned URLs and creates a volume. A bundle manifest fails the task, as in 4.0.
 import { SimError } from '../errors.ts';
-import { readManifest } from '../bundle-manifest.ts';
+import { type ImportManifest, parseImportManifest } from '../import-manifest.ts';
 import type { ConversionTask } from '../model.ts';
 import { authenticateS3 } from '../auth.ts';
 import type { SimState } from '../state.ts';
@@ -29,31 +30,84 @@ function taskXml(t: ConversionTask): XmlObject {
   };
 }
 
-/** Where a manifest URL points inside this simulator's S3, with its presigned query checked. */
-async function locateManifest(ctx: Ec2Context, url: string): Promise<{ location: string; expiresAt: number } | { error: string }> {
+interface Located {
+  bucket: string;
+  key: string;
+  expiresAt: number;
+}
+
+/** Where a presigned URL points inside this simulator's S3, with its signature checked as the object storage would. */
+async function locate(ctx: Ec2Context, url: string, what: string): Promise<Located | { error: string }> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return { error: `the manifest URL is not a URL: ${url}` };
+    return { error: `the ${what} URL is not a URL: ${url}` };
   }
   const ours = parsed.host === ctx.state.endpointHost
     || (parsed.port === ctx.state.endpointHost.split(':')[1] && ['127.0.0.1', 'localhost'].includes(parsed.hostname));
-  if (!ours || !parsed.pathname.startsWith('/s3/')) return { error: `the manifest URL is not reachable from the cloud: ${url}` };
+  if (!ours || !parsed.pathname.startsWith('/s3/')) return { error: `the ${what} URL is not reachable from the cloud: ${url}` };
   const location = decodeURIComponent(parsed.pathname.slice('/s3/'.length));
+  const slash = location.indexOf('/');
+  if (slash <= 0) return { error: `the ${what} URL names no object: ${url}` };
   const query = [...parsed.searchParams.entries()];
   const sigV2 = parsed.searchParams.has('Signature') && parsed.searchParams.has('AWSAccessKeyId');
-  if (!sigV2 && !parsed.searchParams.has('X-Amz-Signature')) return { error: 'the manifest URL is not presigned: access denied' };
+  if (!sigV2 && !parsed.searchParams.has('X-Amz-Signature')) return { error: `the ${what} URL is not presigned: access denied` };
   // The cloud fetches the URL from its own object storage, which accepts only the profile's signatures.
   const auth = await authenticateS3(ctx.state.profile,
     { method: 'GET', rawPath: parsed.pathname, query, headers: { host: parsed.host }, body: Buffer.alloc(0) },
     (key) => ctx.state.accountsByKey.get(key));
-  if (!auth.ok) return { error: `fetching the manifest failed: ${auth.message}` };
-  if (sigV2) return { location, expiresAt: Number(parsed.searchParams.get('Expires')) * 1000 };
+  if (!auth.ok) return { error: `fetching the ${what} failed: ${auth.message}` };
+  const [bucket, key] = [location.slice(0, slash), location.slice(slash + 1)];
+  if (sigV2) return { bucket, key, expiresAt: Number(parsed.searchParams.get('Expires')) * 1000 };
   const date = parsed.searchParams.get('X-Amz-Date') ?? '';
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date)!;
   const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return { location, expiresAt: signedAt + Number(parsed.searchParams.get('X-Amz-Expires') ?? '0') * 1000 };
+  return { bucket, key, expiresAt: signedAt + Number(parsed.searchParams.get('X-Amz-Expires') ?? '0') * 1000 };
+}
+
+interface ImportSource {
+  manifest: ImportManifest;
+  /** Where each part's get-url points, in manifest order. */
+  parts: Located[];
+  expiresAt: number;
+}
+
+/**
+ * Fetches and reads the import manifest and checks every part URL. Done when the request arrives (the uploader
+ * has stored everything by then); what can change later (expiry, objects removed) is checked at conversion time.
+ */
+async function readSource(ctx: Ec2Context, manifestUrl: string): Promise<ImportSource | { error: string }> {
+  const where = await locate(ctx, manifestUrl, 'manifest');
+  if ('error' in where) return where;
+  const obj = ctx.state.s3.get(where.bucket, where.key);
+  if (!obj) return { error: `the manifest ${where.bucket}/${where.key} does not exist` };
+  let manifest: ImportManifest;
+  try {
+    manifest = parseImportManifest(obj.body.toString('utf8'));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const parts: Located[] = [];
+  for (const part of manifest.parts) {
+    const located = await locate(ctx, part.getUrl, `part ${part.index}`);
+    if ('error' in located) return located;
+    parts.push(located);
+  }
+  return { manifest, parts, expiresAt: Math.min(where.expiresAt, ...parts.map((p) => p.expiresAt)) };
+}
+
+/** The reason the conversion fails now, or undefined when every part is there with its byte range's length. */
+function conversionProblem(state: SimState, source: ImportSource, volumeSize: number): string | undefined {
+  if (Date.now() > source.expiresAt) return 'a presigned URL of the import expired before it was fetched';
+  if (source.manifest.size > volumeSize * GIB) return 'the image is larger than the volume';
+  for (const [i, part] of source.manifest.parts.entries()) {
+    const at = source.parts[i]!;
+    const body = state.s3.get(at.bucket, at.key)?.body;
+    if (!body) return `part ${part.index} (${at.bucket}/${at.key}) is missing`;
+    if (body.length !== part.end - part.start + 1) return `part ${part.index} has ${body.length} bytes, its byte-range ${part.end - part.start + 1}`;
+  }
+  return undefined;
 }
 
 function failTask(state: SimState, t: ConversionTask, why: string): void {
@@ -79,7 +133,7 @@ async function importVolume(ctx: Ec2Context): Promise<XmlObject> {
   if (volumeSize * GIB < bytes) {
     throw new SimError('InvalidParameterValue', `The volume size ${volumeSize} GiB is smaller than the image (${bytes} bytes)`);
   }
-  const source = await locateManifest(ctx, manifestUrl);
+  const source = await readSource(ctx, manifestUrl);
   const task: ConversionTask = {
     id: state.ids.next('import-vol-'), ownerId: ctx.account.accountId, state: 'active', statusMessage: '',
     availabilityZone: zone, description: p.get('Description') ?? '', format, bytes, manifestUrl, volumeSize,
@@ -91,13 +145,8 @@ async function importVolume(ctx: Ec2Context): Promise<XmlObject> {
     if (task.state !== 'active') return;
     if (injected) return failTask(state, task, 'injected fault');
     if ('error' in source) return failTask(state, task, source.error);
-    if (Date.now() > source.expiresAt) return failTask(state, task, 'the presigned manifest URL expired before it was fetched');
-    try {
-      const manifest = readManifest(state, source.location);
-      if (manifest.size > volumeSize * GIB) return failTask(state, task, 'the image is larger than the volume');
-    } catch (err) {
-      return failTask(state, task, (err as Error).message);
-    }
+    const problem = conversionProblem(state, source, volumeSize);
+    if (problem) return failTask(state, task, problem);
     const volume = state.createVolume(task.ownerId, volumeSize, zone);
     task.volumeId = volume.id;
     task.bytesConverted = bytes;

@@ -9,7 +9,6 @@ export const ConditionTypes = Object.freeze({
   InstanceQuiesced: 'InstanceQuiesced',
   SnapshotsCompleted: 'SnapshotsCompleted',
   BundleStored: 'BundleStored',
-  VolumeImported: 'VolumeImported',
   ImageRegistered: 'ImageRegistered',
   CredentialsValid: 'CredentialsValid',
 } as const);
@@ -34,7 +33,6 @@ export const Reasons = Object.freeze({
   SnapshotFailed: 'SnapshotFailed',
   ImageFailed: 'ImageFailed',
   BundleFailed: 'BundleFailed',
-  ConversionFailed: 'ConversionFailed',
   BucketNotFound: 'BucketNotFound',
   ImageDeregistered: 'ImageDeregistered',
   CloudRejected: 'CloudRejected',
@@ -53,7 +51,6 @@ export const Reasons = Object.freeze({
   CreatingImage: 'CreatingImage',
   WaitingForImage: 'WaitingForImage',
   Bundling: 'Bundling',
-  ImportingVolume: 'ImportingVolume',
   Registering: 'Registering',
 } as const);
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

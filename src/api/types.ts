@@ -36,7 +36,7 @@ export interface BlockDeviceMapping {
   noDevice?: boolean;
 }
 
-export type CaptureStrategy = 'Auto' | 'CreateImage' | 'Orchestrated' | 'ViaBundle';
+export type CaptureStrategy = 'Auto' | 'CreateImage' | 'Orchestrated';
 
 export interface ImageCaptureSpec {
   cloudRef?: LocalObjectReference;
@@ -49,16 +49,12 @@ export interface ImageCaptureSpec {
   deletionPolicy?: DeletionPolicy;
   /** Go-style duration (`90m`, `2h`, `1h30m`). */
   timeout?: string;
-  /** ViaBundle only: where the temporary bundle is staged, and whether to keep it. */
-  staging?: { bucket?: string; prefix?: string; keepObjects?: boolean };
 }
 
 export type CapturePhase =
   | 'Pending'
   | 'Quiescing'
   | 'Snapshotting'
-  | 'Bundling'
-  | 'Importing'
   | 'Registering'
   | 'Available'
   | 'Failed'
@@ -87,10 +83,6 @@ export interface ImageCaptureStatus {
   completedAt?: string;
   observedGeneration?: number;
   conditions?: Condition[];
-  /** Temporary cloud objects of a ViaBundle capture (bundle task, conversion task, volume). */
-  bundleId?: string;
-  conversionTaskId?: string;
-  importedVolumeId?: string;
   /** Cloud objects left behind on purpose (Retain) or that could not be removed, so nothing is lost silently. */
   retainedObjects?: string[];
 }
@@ -146,7 +138,6 @@ export interface CloudCapabilitiesSpec {
   tagOnCreate?: boolean;
   bundleLinux?: boolean;
   bundleEbs?: boolean;
-  importVolume?: boolean;
 }
 
 export interface CloudProfileSpec {

@@ -3,10 +3,8 @@
 // run time by the controllers (e.g. ImageCapture records createImage: false when CreateImage answers
 // without an image id). CloudProfile spec.capabilities overrides always win, and what they set is not probed.
 // A probe that gets no usable answer never blocks: its capability is reported unknown and the default is tried.
-import {
-  DescribeAvailabilityZonesCommand, DescribeImagesCommand, ImportVolumeCommand, type ImportVolumeCommandInput,
-} from '@aws-sdk/client-ec2';
-import { CloudError, isServiceNotAvailable } from './errors.ts';
+import { DescribeAvailabilityZonesCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import { detectS3Signature, type S3Signature } from './s3-signature.ts';
@@ -18,7 +16,6 @@ export interface Capabilities {
   tagOnCreate: boolean;
   bundleLinux: boolean;
   bundleEbs: boolean;
-  importVolume: boolean;
   dialect: Dialect;
   /** S3 request signature the cloud accepts (s3-signature.ts); unset until detected. */
   s3Signature?: S3Signature;
@@ -43,9 +40,9 @@ function extraParameterMiddleware(param: string): BuildMiddleware<object, Metada
 export function defaultCapabilities(dialect: Dialect): Capabilities {
   return dialect === 'aws'
     // EC2 bundles only Windows instance-store instances; tags on create exist since 2017.
-    ? { dialect, createImage: true, tagOnCreate: true, bundleLinux: false, bundleEbs: false, importVolume: true }
+    ? { dialect, createImage: true, tagOnCreate: true, bundleLinux: false, bundleEbs: false }
     // Eucalyptus 3.4+: CreateImage and Linux bundling; no TagSpecifications (3.4 rejects unknown parameters).
-    : { dialect, createImage: true, tagOnCreate: false, bundleLinux: true, bundleEbs: true, importVolume: false };
+    : { dialect, createImage: true, tagOnCreate: false, bundleLinux: true, bundleEbs: true };
 }
 
 export function applyOverrides(detected: Capabilities, overrides: Partial<Capabilities> | undefined): Capabilities {
@@ -104,7 +101,6 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
   // called `eucalyptus` when named at all.
   const azs = await gw.send(new DescribeAvailabilityZonesCommand({}));
   const zones = azs.AvailabilityZones ?? [];
-  const firstZone = zones[0]?.ZoneName;
   if (zones.some((z) => z.ZoneId)) aws++;
   if (zones.some((z) => /eucalyptus/i.test(z.RegionName ?? ''))) euca++;
   evidence.push(`DescribeAvailabilityZones: ${zones.map((z) => z.ZoneName).join(',') || 'none'}`);
@@ -130,44 +126,10 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
     evidence.push(`DescribeImages emi-00000000: ${why ?? code}`);
   }
 
-  // Probe 3: ImportVolume without Image and Volume: refused before anything is created. Eucalyptus 3.4
-  // answers InternalError "Service not available" before validating (no import service); a validation
-  // error (MissingParameter, InvalidParameter...) means the operation exists.
-  let importVolume: boolean | undefined;
-  if (overridden(gw, 'importVolume')) {
-    evidence.push('ImportVolume: not probed (spec.capabilities.importVolume is set)');
-  } else {
-    try {
-      const incomplete = { AvailabilityZone: firstZone ?? 'probe-zone' } as unknown as ImportVolumeCommandInput;
-      const out = await gw.send(new ImportVolumeCommand(incomplete));
-      // Accepting an incomplete request should not happen; if it does, the operation at least exists.
-      if (out.ConversionTask) importVolume = true;
-      else failedProbes.push({ probe: 'ImportVolume (incomplete request)', capability: 'importVolume', why: 'answer without a conversion task' });
-      evidence.push(`ImportVolume (incomplete): ${out.ConversionTask ? 'accepted' : 'answer without a conversion task'}`);
-    } catch (err) {
-      const code = err instanceof CloudError ? err.code : 'Unknown';
-      const why = isServiceNotAvailable(err) ? undefined : unusable(err);
-      if (isServiceNotAvailable(err)) {
-        importVolume = false;
-        euca++;
-      } else if (why) {
-        failedProbes.push({ probe: 'ImportVolume (incomplete request)', capability: 'importVolume', why });
-      } else if (/^(InvalidAction|UnsupportedOperation|NotImplemented|UnknownOperation|Unsupported)/.test(code)) {
-        importVolume = false;
-      } else if (err instanceof CloudError && err.kind === 'auth') {
-        importVolume = undefined; // not allowed to ask: keep the dialect default
-      } else {
-        importVolume = true;
-      }
-      evidence.push(`ImportVolume (incomplete): ${why ?? code} -> importVolume ${importVolume ?? 'unknown'}`);
-    }
-  }
-
   const dialect: Dialect = euca > aws ? 'eucalyptus' : 'aws';
   const caps = defaultCapabilities(dialect);
-  if (importVolume !== undefined) caps.importVolume = importVolume;
 
-  // Probe 4 (Eucalyptus only): DescribeAvailabilityZones with one extra, unknown parameter (read-only).
+  // Probe 3 (Eucalyptus only): DescribeAvailabilityZones with one extra, unknown parameter (read-only).
   // Eucalyptus 3.4 binds queries with UnknownParameterStrategy.ERROR and refuses it; 3.3 ignores unknown
   // parameters. 3.3 has CreateImage only as a stub and bundles only Windows instances.
   const versionFlags: (keyof Capabilities)[] = ['createImage', 'bundleLinux', 'bundleEbs'];
@@ -192,7 +154,9 @@ export async function detectCapabilities(gw: CloudGateway): Promise<DetectionRes
     }
   }
   evidence.push(`dialect ${dialect} (signals eucalyptus ${euca}, aws ${aws})`);
-  caps.s3Signature = await detectS3Signature(gw, dialect, evidence);
+  const s3 = await detectS3Signature(gw, dialect, evidence);
+  caps.s3Signature = s3.signature;
+  if (s3.unusable) failedProbes.push({ probe: 'S3 ListBuckets', capability: 's3Signature', why: s3.unusable });
   const capabilities = applyOverrides(caps, gw.settings.capabilities);
   const unknown = [...new Set(failedProbes.map((f) => f.capability))];
   return { capabilities, evidence, unknown, failedProbes };

@@ -1,20 +1,20 @@
 // The EC2 operations the controllers use, each one call of intent over gateway.send, returning normalized
 // shapes so controllers never see a cloud dialect.
 import {
-  BundleInstanceCommand, CancelBundleTaskCommand, CancelConversionTaskCommand, CreateImageCommand,
+  BundleInstanceCommand, CancelBundleTaskCommand, CreateImageCommand,
   CreateSnapshotCommand, CreateTagsCommand, DeleteTagsCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DeregisterImageCommand,
-  DescribeBundleTasksCommand, DescribeConversionTasksCommand, DescribeImagesCommand, DescribeInstancesCommand,
-  DescribeSnapshotsCommand, DescribeVolumesCommand, ImportVolumeCommand, RebootInstancesCommand,
+  DescribeBundleTasksCommand, DescribeImagesCommand, DescribeInstancesCommand,
+  DescribeSnapshotsCommand, DescribeVolumesCommand, RebootInstancesCommand,
   RegisterImageCommand,
-  type BlockDeviceMapping as SdkBlockDeviceMapping, type BundleTask, type ConversionTask, type Filter, type Image,
+  type BlockDeviceMapping as SdkBlockDeviceMapping, type BundleTask, type Filter, type Image,
   type Instance, type Snapshot, type Tag, type TagSpecification, type Volume, type ResourceType, type ArchitectureValues,
 } from '@aws-sdk/client-ec2';
 import { OWNER_TAG } from '../api/constants.ts';
 import type { BlockDeviceMapping } from '../api/types.ts';
 import type { CloudGateway } from './gateway.ts';
 import {
-  normalizeBundleState, normalizeConversionState, normalizeImageState, normalizeSnapshotState, parseProgress,
-  type BundleState, type ConversionState, type ImageState, type SnapshotState,
+  normalizeBundleState, normalizeImageState, normalizeSnapshotState, parseProgress,
+  type BundleState, type ImageState, type SnapshotState,
 } from './states.ts';
 
 export type Tags = Record<string, string>;
@@ -88,16 +88,6 @@ export interface BundleTaskInfo {
   error?: { code?: string; message?: string };
 }
 
-export interface ConversionTaskInfo {
-  conversionTaskId: string;
-  state: ConversionState;
-  rawState?: string;
-  statusMessage?: string;
-  volumeId?: string;
-  bytesConverted?: number;
-  tags: Tags;
-}
-
 export interface VolumeInfo {
   volumeId: string;
   sizeGiB?: number;
@@ -107,8 +97,6 @@ export interface VolumeInfo {
   attachments: Array<{ instanceId?: string; device?: string; state?: string }>;
   tags: Tags;
 }
-
-// ------------------------------------------------------------------ conversions
 
 export function toSdkTags(tags: Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -231,20 +219,6 @@ export function toBundleTaskInfo(t: BundleTask): BundleTaskInfo {
       ? { error: { ...(t.BundleTaskError.Code ? { code: t.BundleTaskError.Code } : {}),
         ...(t.BundleTaskError.Message ? { message: t.BundleTaskError.Message } : {}) } }
       : {}),
-  };
-}
-
-export function toConversionTaskInfo(t: ConversionTask): ConversionTaskInfo {
-  const volumeId = t.ImportVolume?.Volume?.Id;
-  const bytes = numberOf(t.ImportVolume?.BytesConverted);
-  return {
-    conversionTaskId: t.ConversionTaskId ?? '',
-    state: normalizeConversionState(t.State, t.StatusMessage),
-    tags: fromSdkTags(t.Tags),
-    ...(t.State ? { rawState: t.State } : {}),
-    ...(t.StatusMessage ? { statusMessage: t.StatusMessage } : {}),
-    ...(volumeId ? { volumeId } : {}),
-    ...(bytes !== undefined ? { bytesConverted: bytes } : {}),
   };
 }
 
@@ -494,40 +468,6 @@ export async function describeBundleTasks(gw: CloudGateway, ids: string[]): Prom
 export async function cancelBundleTask(gw: CloudGateway, bundleId: string): Promise<BundleTaskInfo | undefined> {
   const out = await gw.send(new CancelBundleTaskCommand({ BundleId: bundleId }));
   return out.BundleTask ? toBundleTaskInfo(out.BundleTask) : undefined;
-}
-
-// ------------------------------------------------------------------ import / conversion tasks
-
-export interface ImportVolumeInput {
-  availabilityZone: string;
-  /** RAW, VMDK or VHD. */
-  imageFormat: string;
-  imageBytes: number;
-  /** Presigned GET URL of the import manifest. */
-  importManifestUrl: string;
-  volumeSizeGiB: number;
-  description?: string;
-}
-
-export async function importVolume(gw: CloudGateway, input: ImportVolumeInput): Promise<ConversionTaskInfo> {
-  const out = await gw.send(new ImportVolumeCommand({
-    AvailabilityZone: input.availabilityZone,
-    Image: { Format: input.imageFormat.toUpperCase() as never, Bytes: input.imageBytes, ImportManifestUrl: input.importManifestUrl },
-    Volume: { Size: input.volumeSizeGiB },
-    ...(input.description ? { Description: input.description } : {}),
-  }));
-  if (!out.ConversionTask?.ConversionTaskId) throw new Error('ImportVolume answered without a conversion task id');
-  return toConversionTaskInfo(out.ConversionTask);
-}
-
-export async function describeConversionTasks(gw: CloudGateway, ids: string[]): Promise<ConversionTaskInfo[]> {
-  if (ids.length === 0) return [];
-  const out = await gw.send(new DescribeConversionTasksCommand({ ConversionTaskIds: ids }));
-  return (out.ConversionTasks ?? []).map(toConversionTaskInfo);
-}
-
-export async function cancelConversionTask(gw: CloudGateway, conversionTaskId: string, reason?: string): Promise<void> {
-  await gw.send(new CancelConversionTaskCommand({ ConversionTaskId: conversionTaskId, ...(reason ? { ReasonMessage: reason } : {}) }));
 }
 
 // ------------------------------------------------------------------ volumes

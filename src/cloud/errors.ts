@@ -60,21 +60,11 @@ function messageOf(err: unknown): string {
   return typeof m === 'string' ? m.trim() : String(err);
 }
 
-/**
- * Eucalyptus 3.4 answers ImportVolume/ImportInstance with `InternalError` "Service not available" before any
- * validation: that is a capability answer (the cloud lacks the feature), not a transient fault.
- */
-export function isServiceNotAvailable(err: unknown): boolean {
-  if (err instanceof CloudError) return err.code === 'InternalError' && /service not available/i.test(err.message);
-  return errorCode(err) === 'InternalError' && /service not available/i.test(messageOf(err));
-}
-
 function kindOf(code: string, status: number | undefined, err: unknown): CloudErrorKind {
   if (THROTTLE_CODES.has(code) || status === 429) return 'throttled';
   if (status === 503 && /slow ?down/i.test(`${code} ${messageOf(err)}`)) return 'throttled';
   if (AUTH_CODES.has(code)) return 'auth';
   if (code.endsWith('.NotFound') || NOT_FOUND_CODES.has(code)) return 'notFound';
-  if (isServiceNotAvailable(err)) return 'terminal';
   if (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code)) return 'retryable';
   if (status !== undefined && status >= 500) return 'retryable';
   // No HTTP answer at all (socket closed, DNS, TLS): the request may not have reached the cloud.

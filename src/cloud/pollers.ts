@@ -3,8 +3,8 @@
 // onChange, i.e. controller.enqueue) only the keys whose object actually changed.
 import { CloudError, classify } from './errors.ts';
 import {
-  describeBundleTasks, describeConversionTasks, describeImages, describeInstances, describeSnapshots,
-  type BundleTaskInfo, type ConversionTaskInfo, type ImageInfo, type InstanceInfo, type SnapshotInfo,
+  describeBundleTasks, describeImages, describeInstances, describeSnapshots,
+  type BundleTaskInfo, type ImageInfo, type InstanceInfo, type SnapshotInfo,
 } from './ec2.ts';
 import type { CloudGateway } from './gateway.ts';
 
@@ -285,13 +285,6 @@ export function bundleTaskPoller(gw: CloudGateway, o: PollerFactoryOptions): Bat
   });
 }
 
-export function conversionTaskPoller(gw: CloudGateway, o: PollerFactoryOptions): BatchPoller<ConversionTaskInfo> {
-  return new BatchPoller<ConversionTaskInfo>({
-    ...o, kind: 'conversionTasks', describe: (ids) => describeConversionTasks(gw, ids), idOf: (t) => t.conversionTaskId,
-    changeKey: (t) => `${t.state}/${t.bytesConverted ?? ''}/${t.volumeId ?? ''}`,
-  });
-}
-
 export function instancePoller(gw: CloudGateway, o: PollerFactoryOptions): BatchPoller<InstanceInfo> {
   return new BatchPoller<InstanceInfo>({
     ...o, kind: 'instances', describe: (ids) => describeInstances(gw, ids), idOf: (i) => i.instanceId,
@@ -303,7 +296,6 @@ export interface CloudPollers {
   snapshots: BatchPoller<SnapshotInfo>;
   images: BatchPoller<ImageInfo>;
   bundleTasks: BatchPoller<BundleTaskInfo>;
-  conversionTasks: BatchPoller<ConversionTaskInfo>;
   instances: BatchPoller<InstanceInfo>;
 }
 
@@ -312,7 +304,6 @@ export function createPollers(gw: CloudGateway, o: PollerFactoryOptions): CloudP
     snapshots: snapshotPoller(gw, o),
     images: imagePoller(gw, o),
     bundleTasks: bundleTaskPoller(gw, o),
-    conversionTasks: conversionTaskPoller(gw, o),
     instances: instancePoller(gw, o),
   };
 }

@@ -67,16 +67,3 @@ export class S3SigV2Signer implements RequestSigner {
     return { ...request, headers } as HttpRequest;
   }
 }
-
-/**
- * A SigV2 query-authenticated GET URL (`AWSAccessKeyId`, `Expires` in epoch seconds, `Signature`). Unlike SigV4
- * presigning it has no 7-day cap.
- */
-export function presignGetV2(endpoint: string, bucket: string, key: string, credentials: SigV2Credentials, expiresSeconds: number, now = new Date()): string {
-  const base = endpoint.replace(/\/+$/, '');
-  const url = new URL(`${base}/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`);
-  const expires = Math.floor(now.getTime() / 1000) + expiresSeconds;
-  const sig = signature(credentials.secretAccessKey, `GET\n\n\n${expires}\n${url.pathname}`);
-  url.search = new URLSearchParams({ AWSAccessKeyId: credentials.accessKeyId, Expires: String(expires), Signature: sig }).toString();
-  return url.toString();
-}

@@ -1,13 +1,11 @@
-// The S3 (Walrus / object storage) operations the bundle flows need: the bundle bucket, its objects, and
-// presigned reads for ImportVolume manifests. Only what every Eucalyptus version has: ListObjects v1 (no
-// Eucalyptus has ListObjectsV2) and single-object deletes where multi-object delete is missing (before 4.4.2).
+// The S3 (Walrus / object storage) operations the bundle flows need: the bundle bucket and its objects. Only
+// what every Eucalyptus version has: ListObjects v1 (no Eucalyptus has ListObjectsV2) and single-object deletes
+// where multi-object delete is missing (before 4.4.2).
 import {
-  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsCommand,
+  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListObjectsCommand,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
-import { presignGetV2 } from './s3-sigv2.ts';
 
 export interface S3ObjectInfo {
   key: string;
@@ -106,15 +104,4 @@ async function deleteBatch(gw: CloudGateway, bucket: string, chunk: string[]): P
     throw new CloudError('retryable', first.Code ?? 'DeleteFailed', `DeleteObjects: ${failed.length} key(s) not deleted, first ${first.Key}: ${first.Message ?? ''}`, 'DeleteObjects');
   }
   return chunk.length;
-}
-
-/**
- * A presigned GET URL, e.g. the manifest URL ImportVolume fetches: SigV2 query authentication where the cloud
- * signs S3 that way (no lifetime cap), SigV4 otherwise (at most 7 days). Not rate limited: no call.
- */
-export async function presignGet(gw: CloudGateway, bucket: string, key: string, expiresSeconds: number): Promise<string> {
-  if (gw.s3Signature === 'v2') {
-    return presignGetV2(gw.settings.s3Endpoint ?? gw.settings.ec2Endpoint, bucket, key, gw.settings.credentials, expiresSeconds);
-  }
-  return getSignedUrl(gw.s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: Math.min(expiresSeconds, 604_800) });
 }

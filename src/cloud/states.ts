@@ -5,7 +5,6 @@ export type SnapshotState = 'pending' | 'completed' | 'failed';
 export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'unavailable';
 export type BundleState = 'pending' | 'waiting-for-shutdown' | 'bundling' | 'storing' | 'cancelling' | 'cancelled'
   | 'complete' | 'failed';
-export type ConversionState = 'active' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
 
 /** "20", "20%", " 20 % ", 20 -> 20; missing or unreadable -> undefined. Clamped to 0..100. */
 export function parseProgress(raw: unknown): number | undefined {
@@ -70,27 +69,6 @@ export function normalizeBundleState(raw: string | undefined): BundleState {
     case 'complete':
     case 'failed':
       return s;
-    default:
-      return 'failed';
-  }
-}
-
-/** Eucalyptus 4.0 reports a failed import as `cancelled` with statusMessage "failed (...)": surface it as failed. */
-export function normalizeConversionState(raw: string | undefined, statusMessage?: string): ConversionState {
-  const s = (raw ?? '').trim().toLowerCase();
-  if ((s === 'cancelled' || s === 'canceled') && /^\s*fail/i.test(statusMessage ?? '')) return 'failed';
-  switch (s) {
-    case 'active':
-    case '':
-      return 'active';
-    case 'cancelling':
-    case 'canceling':
-      return 'cancelling';
-    case 'cancelled':
-    case 'canceled':
-      return 'cancelled';
-    case 'completed':
-      return 'completed';
     default:
       return 'failed';
   }

@@ -8,7 +8,6 @@ const capabilityFlags: Record<string, Schema> = {
   tagOnCreate: { type: 'boolean', description: 'TagSpecifications are accepted on create calls.' },
   bundleLinux: { type: 'boolean', description: 'BundleInstance works for Linux instances.' },
   bundleEbs: { type: 'boolean', description: 'BundleInstance works for EBS-backed instances.' },
-  importVolume: { type: 'boolean', description: 'ImportVolume and conversion tasks work (Eucalyptus 4.0+).' },
 };
 
 const spec: Schema = {

@@ -2,7 +2,7 @@
 import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
-  BUCKET_PATTERN, DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
+  DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
   cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, duration, frozenOnceAvailable, imageDescription, imageName,
   immutable, immutableOptional, initialStatus, instanceId, observedGeneration, progress, readyColumns, tags, timestamp,
 } from './common.ts';
@@ -81,37 +81,23 @@ const spec: Schema = {
     },
     strategy: {
       type: 'string',
-      description: 'Auto picks by root device type and cloud capability; CreateImage, Orchestrated and ViaBundle force one. Immutable: create a new ImageCapture to capture another way.',
-      enum: ['Auto', 'CreateImage', 'Orchestrated', 'ViaBundle'],
+      description: 'Auto picks CreateImage, or Orchestrated where the cloud lacks CreateImage (Eucalyptus 3.3); CreateImage and '
+        + 'Orchestrated force one. The source must be EBS-backed: for an instance-store instance use an InstanceBundle with register. '
+        + 'Immutable: create a new ImageCapture to capture another way.',
+      enum: ['Auto', 'CreateImage', 'Orchestrated'],
       default: 'Auto',
       'x-kubernetes-validations': [immutable('strategy is immutable: create a new ImageCapture to capture another way')],
     },
     deletionPolicy,
     timeout: duration('Go-style duration (90m, 2h, 1h30m) after which an unfinished capture is Stalled with reason Timeout. May be changed while the capture runs; immutable once it is Available (it can no longer act).', '2h'),
-    staging: {
-      type: 'object',
-      description: 'ViaBundle (or Auto, which may choose it) only: where the temporary bundle is stored, and whether to keep it afterwards. Immutable: the bundle objects of a capture stay where they were put.',
-      properties: {
-        bucket: { type: 'string', pattern: BUCKET_PATTERN, description: 'Bucket for the temporary bundle, 3 to 255 of [a-zA-Z0-9._-]; absent means eio-staging-<namespace>. Created when missing.' },
-        prefix: { type: 'string', pattern: BUCKET_PATTERN, description: 'Object name prefix of the bundle, 3 to 255 of [a-zA-Z0-9._-]; absent means eio-<uid of this ImageCapture>.' },
-        keepObjects: { type: 'boolean', description: 'Keep the bundle objects after the image is registered; absent or false removes them.' },
-      },
-    },
   },
   'x-kubernetes-validations': [
     cloudRefImmutable('ImageCapture'),
-    immutableOptional('staging', 'staging is immutable: the bundle objects of a capture stay where they were put'),
     immutableOptional('blockDeviceMappings', `blockDeviceMappings is immutable: ${SHAPES_THE_IMAGE}`),
-    {
-      // Auto may choose ViaBundle (instance-store sources), so it may carry staging too.
-      rule: "!has(self.staging) || !has(self.strategy) || self.strategy == 'ViaBundle' || self.strategy == 'Auto'",
-      message: 'staging applies only to strategy ViaBundle (or Auto, which may choose it)',
-      fieldPath: '.staging',
-    },
   ],
 };
 
-export const CAPTURE_PHASES = ['Pending', 'Quiescing', 'Snapshotting', 'Bundling', 'Importing', 'Registering', 'Available', 'Failed', 'Deleting'] as const;
+export const CAPTURE_PHASES = ['Pending', 'Quiescing', 'Snapshotting', 'Registering', 'Available', 'Failed', 'Deleting'] as const;
 
 const status: Schema = {
   type: 'object',
@@ -121,7 +107,7 @@ const status: Schema = {
     phase: {
       type: 'string',
       enum: [...CAPTURE_PHASES],
-      description: 'Coarse step: Pending (validating), Quiescing (rebooting or stopping), Snapshotting, Bundling, Importing, Registering, Available (image registered), Failed (see the Stalled condition), Deleting (cleanup after deletion).',
+      description: 'Coarse step: Pending (validating), Quiescing (rebooting or stopping), Snapshotting, Registering, Available (image registered), Failed (see the Stalled condition), Deleting (cleanup after deletion).',
     },
     indications: {
       type: 'array',
@@ -131,7 +117,7 @@ const status: Schema = {
       description: 'How consistent the image is.',
     },
     imageId: cloudId('Id of the registered image.'),
-    strategy: { type: 'string', enum: ['CreateImage', 'Orchestrated', 'ViaBundle'], description: 'The strategy actually used.' },
+    strategy: { type: 'string', enum: ['CreateImage', 'Orchestrated'], description: 'The strategy actually used.' },
     appliedTags: {
       type: 'object',
       description: 'The spec.image.tags this capture last wrote on the image and its snapshots; a key removed from the spec is removed from them only if it is listed here.',
@@ -162,9 +148,6 @@ const status: Schema = {
     completedAt: timestamp('When the image became available or the capture failed.'),
     observedGeneration,
     conditions,
-    bundleId: cloudId('ViaBundle: the bundle task.'),
-    conversionTaskId: cloudId('ViaBundle: the ImportVolume conversion task.'),
-    importedVolumeId: cloudId('ViaBundle: the temporary imported volume.'),
     retainedObjects: {
       type: 'array',
       maxItems: 256,

@@ -10,14 +10,12 @@ import { StallError, WaitError } from '../shared/outcomes.ts';
 import { abandonRequested, BlockedNotices, deletionBlocked } from '../shared/deletion.ts';
 import { ABANDON_ANNOTATION, OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import { cleanUp } from './cleanup.ts';
-import { cleanUpStaging } from '../shared/staging-cleanup.ts';
 import { runCreateImage } from './create-image.ts';
 import { runOrchestrated } from './orchestrated.ts';
 import type { CaptureEvents, CaptureWriter, CloudContext } from './ports.ts';
 import { CaptureState } from './state.ts';
 import type { StepResult } from './step-result.ts';
-import { checkImageName, checkInstanceState, chooseStrategy, loadInstance } from './validate.ts';
-import { runViaBundle } from './via-bundle.ts';
+import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL, loadInstance } from './validate.ts';
 import { sameTags, type TagSyncResult } from './tag-sync.ts';
 import { verifyImage } from './verify.ts';
 
@@ -79,7 +77,7 @@ export class ImageCaptureReconciler {
     const obj = state.obj;
     if (obj.metadata.deletionTimestamp) return this.finalize(state, release);
     if (state.stalledForGeneration && !isRecoverable(state)) {
-      // A failed capture whose temporary objects were still busy (a bundle task cancelling) finishes its cleanup.
+      // A failed capture whose cleanup did not finish tries it again.
       if (state.condition('CleanedUp')?.status === 'False') return this.cleanUpAfterFailure(state);
       return {};
     }
@@ -124,10 +122,9 @@ export class ImageCaptureReconciler {
         return runCreateImage(cloud, state);
       case 'Orchestrated':
         return runOrchestrated(cloud, state, { rebootSettleMs: this.deps.rebootSettleMs });
-      case 'ViaBundle':
-        return runViaBundle(cloud, state);
       default:
-        throw new StallError('CloudRejected', `unknown strategy ${state.status.strategy}`);
+        // A capture recorded with the retired ViaBundle strategy: no cloud can import a bundle.
+        throw new StallError('UnsupportedByCloud', `strategy ${state.status.strategy} is not supported: ${INSTANCE_STORE_REFUSAL}`);
     }
   }
 
@@ -219,15 +216,6 @@ export class ImageCaptureReconciler {
     let step = `waiting for CloudProfile ${obj.spec.cloudRef?.name ?? '(default)'}`;
     try {
       const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef)).settings);
-      if (state.status.strategy === 'ViaBundle') {
-        // A running bundle task or import is cancelled first; its staged objects and volume go with it.
-        step = 'cancelling the bundle task and removing the staged bundle';
-        const staging = await cleanUpStaging(cloud.gw, obj);
-        if (staging.pending.length) {
-          state.reconciling('Deleting', `deletionPolicy ${policy}: waiting for ${staging.pending.join(', ')} to end`);
-          return { requeueAfterMs: 1_000 };
-        }
-      }
       step = policy === 'Delete' ? 'removing the image, its snapshots and temporary objects' : 'removing temporary objects (the image is retained)';
       state.reconciling('Deleting', `deletionPolicy ${policy}: ${step}`);
       const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
@@ -280,17 +268,10 @@ export class ImageCaptureReconciler {
     throw err;
   }
 
-  /** Removes what a failed capture made; while a bundle task or import is still being cancelled, looks again soon. */
+  /** Removes what a failed capture made. */
   private async cleanUpAfterFailure(state: CaptureState): Promise<ReconcileOutcome> {
     try {
       const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(state.obj.metadata.namespace!, state.obj.spec.cloudRef)).settings);
-      if (state.status.strategy === 'ViaBundle') {
-        const staging = await cleanUpStaging(cloud.gw, state.obj);
-        if (staging.pending.length) {
-          state.step('CleanedUp', 'False', 'Pending', `waiting for ${staging.pending.join(', ')} to end before removing the staging objects`);
-          return { requeueAfterMs: 2_000 };
-        }
-      }
       const result = await cleanUp(cloud, state.obj, { includeImage: true });
       state.status.retainedObjects = result.kept.length ? result.kept : undefined;
       state.step('CleanedUp', 'True', 'Succeeded', result.deleted.length ? `removed ${result.deleted.join(', ')}` : 'nothing to remove');
@@ -307,13 +288,13 @@ export class ImageCaptureReconciler {
 /** Creating calls happen only after the strategy is recorded; any id in status is a cloud object. */
 function madeAnything(state: CaptureState): boolean {
   const s = state.status;
-  return !!(s.strategy || s.imageId || s.bundleId || s.conversionTaskId || s.importedVolumeId || s.snapshots?.some((x) => x.snapshotId));
+  return !!(s.strategy || s.imageId || s.snapshots?.some((x) => x.snapshotId));
 }
 
 /** The cloud objects status knows of, for the Events of a blocked or abandoned deletion. */
 function recordedObjects(state: CaptureState): string[] {
   const s = state.status;
-  const ids = [s.imageId, ...(s.snapshots ?? []).map((x) => x.snapshotId), s.bundleId, s.conversionTaskId, s.importedVolumeId];
+  const ids = [s.imageId, ...(s.snapshots ?? []).map((x) => x.snapshotId)];
   return [...new Set(ids.filter((x): x is string => !!x))];
 }
 
@@ -326,5 +307,5 @@ function isRecoverable(state: CaptureState): boolean {
 
 /** Failures after which the capture's partial work is useless and is removed at once. */
 function isCleanupReason(reason: string): boolean {
-  return ['Timeout', 'SnapshotFailed', 'ImageFailed', 'ConversionFailed', 'BundleFailed'].includes(reason);
+  return ['Timeout', 'SnapshotFailed', 'ImageFailed'].includes(reason);
 }

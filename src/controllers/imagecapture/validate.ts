@@ -36,32 +36,27 @@ export function checkInstanceState(instance: InstanceInfo): void {
   }
 }
 
+/**
+ * Why an instance-store instance cannot become an EBS image, and what works instead. ImportVolume reads an import
+ * manifest of raw/VMDK/VHD disk parts, never a bundle manifest (Eucalyptus 4.0 DownloadManifestFactory fails a
+ * bundle manifest with "Base manifest does not have size element"), and bundle parts are encrypted with a key only
+ * the cloud holds, so nothing outside the cloud can turn a bundle into disk parts.
+ */
+export const INSTANCE_STORE_REFUSAL = 'an instance-store instance cannot be captured as an EBS image on any Eucalyptus or EC2 cloud: '
+  + 'ImportVolume reads only import manifests of raw/VMDK/VHD disk parts, not bundle manifests ("Base manifest does not have size element", '
+  + 'Eucalyptus 4.0 DownloadManifestFactory), and bundle parts are encrypted with a key only the cloud holds; '
+  + 'create an InstanceBundle with spec.register instead, which gives an instance-store image';
+
 export function chooseStrategy(obj: ImageCapture, instance: InstanceInfo, cloud: CloudContext): ResolvedStrategy {
   const asked = obj.spec.strategy ?? 'Auto';
-  const ebs = instance.rootDeviceType === 'ebs';
-  if (asked === 'CreateImage' || asked === 'Orchestrated') {
-    if (!ebs) {
-      throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} has an instance-store root: strategy ${asked} needs an EBS-backed instance; use strategy ViaBundle (clouds with ImportVolume) or an InstanceBundle with register`);
-    }
-    if (asked === 'CreateImage' && cloud.capabilities.createImage === false) {
-      throw new StallError('UnsupportedByCloud', 'this cloud does not implement CreateImage (Eucalyptus 3.3 answers it without an image id): use strategy Orchestrated or Auto');
-    }
-    return asked;
+  if (instance.rootDeviceType !== 'ebs') {
+    throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} has an instance-store root: ${INSTANCE_STORE_REFUSAL}`);
   }
-  if (asked === 'ViaBundle') {
-    if (ebs) throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} is EBS-backed: ViaBundle is for instance-store instances; use Auto, CreateImage or Orchestrated`);
-    requireImport(cloud);
-    return 'ViaBundle';
+  if (asked === 'CreateImage' && cloud.capabilities.createImage === false) {
+    throw new StallError('UnsupportedByCloud', 'this cloud does not implement CreateImage (Eucalyptus 3.3 answers it without an image id): use strategy Orchestrated or Auto');
   }
-  if (ebs) return cloud.capabilities.createImage === false ? 'Orchestrated' : 'CreateImage';
-  requireImport(cloud);
-  return 'ViaBundle';
-}
-
-function requireImport(cloud: CloudContext): void {
-  if (!cloud.capabilities.importVolume) {
-    throw new StallError('UnsupportedByCloud', 'capturing an instance-store instance as an EBS image needs ImportVolume, which this cloud lacks (Eucalyptus before 4.0): create an InstanceBundle with spec.register to get an instance-store image instead');
-  }
+  if (asked === 'CreateImage' || asked === 'Orchestrated') return asked;
+  return cloud.capabilities.createImage === false ? 'Orchestrated' : 'CreateImage';
 }
 
 /**

@@ -1,4 +1,4 @@
-// Starting and following a BundleInstance task, shared by InstanceBundle and ImageCapture ViaBundle. A bundle
+// Starting and following a BundleInstance task for InstanceBundle. A bundle
 // task cannot carry tags, so a task is recognised by what identifies it: instance, bucket and prefix. Looking
 // for it before BundleInstance means a crash between the call and the status write never starts a second one.
 import { DescribeBundleTasksCommand } from '@aws-sdk/client-ec2';

@@ -6,7 +6,7 @@ import type { BatchPoller } from '../../cloud/pollers.ts';
 import type { CloudRegistry } from '../../cloud/registry.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import { applyOverrides, type Capabilities } from '../../cloud/capabilities.ts';
-import type { BundleTaskInfo, ConversionTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
+import type { BundleTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
 import { allNaive, createNaiveWatchers, scopedNaive, type NaiveWatcherOptions, type NaiveWatchers } from './naive-watchers.ts';
 
 /** A batched poller's view for one kind of cloud object. */
@@ -24,7 +24,6 @@ export interface KindCloud {
   images: Watcher<ImageInfo>;
   instances: Watcher<InstanceInfo>;
   bundleTasks: Watcher<BundleTaskInfo>;
-  conversionTasks: Watcher<ConversionTaskInfo>;
 }
 
 const SEP = '|';
@@ -76,12 +75,11 @@ export class CloudContexts {
       images: scoped(pollers.images, kind),
       instances: scoped(pollers.instances, kind),
       bundleTasks: scoped(pollers.bundleTasks, kind),
-      conversionTasks: scoped(pollers.conversionTasks, kind),
     };
   }
 
   /** Naive watchers of one cloud, rebuilt (their resources woken) when the cloud's gateway was rebuilt. */
-  private naiveFor(id: string, gw: CloudGateway, kind: string): Pick<KindCloud, 'snapshots' | 'images' | 'instances' | 'bundleTasks' | 'conversionTasks'> {
+  private naiveFor(id: string, gw: CloudGateway, kind: string): Pick<KindCloud, 'snapshots' | 'images' | 'instances' | 'bundleTasks'> {
     let w = this.naive.get(id);
     if (w?.gw !== gw) {
       const orphans = w ? new Set(allNaive(w).flatMap((x) => x.watchedKeys())) : new Set<string>();
@@ -96,7 +94,6 @@ export class CloudContexts {
       images: scopedNaive(w.images, scope),
       instances: scopedNaive(w.instances, scope),
       bundleTasks: scopedNaive(w.bundleTasks, scope),
-      conversionTasks: scopedNaive(w.conversionTasks, scope),
     };
   }
 
@@ -106,7 +103,7 @@ export class CloudContexts {
     for (const id of this.touched.get(kind) ?? []) {
       if (!this.registry.lookup(id)) continue;
       const p = this.registry.pollers(id);
-      for (const poller of [p.snapshots, p.images, p.instances, p.bundleTasks, p.conversionTasks] as BatchPoller<unknown>[]) {
+      for (const poller of [p.snapshots, p.images, p.instances, p.bundleTasks] as BatchPoller<unknown>[]) {
         poller.unwatch(`${kind}${SEP}${key}`);
       }
     }

@@ -3,7 +3,7 @@
 // measure what the shared batched pollers save; production never turns it on.
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import {
-  bundleTaskPoller, conversionTaskPoller, imagePoller, instancePoller, snapshotPoller,
+  bundleTaskPoller, imagePoller, instancePoller, snapshotPoller,
   type BatchPoller, type PollerFactoryOptions,
 } from '../../cloud/pollers.ts';
 import type { Watcher } from '../imagecapture/ports.ts';
@@ -86,7 +86,6 @@ export interface NaiveWatchers {
   images: NaiveWatcher<unknown>;
   instances: NaiveWatcher<unknown>;
   bundleTasks: NaiveWatcher<unknown>;
-  conversionTasks: NaiveWatcher<unknown>;
 }
 
 export function createNaiveWatchers(gw: CloudGateway, opts: NaiveWatcherOptions): NaiveWatchers {
@@ -96,12 +95,11 @@ export function createNaiveWatchers(gw: CloudGateway, opts: NaiveWatcherOptions)
     images: new NaiveWatcher(gw, imagePoller, opts) as NaiveWatcher<unknown>,
     instances: new NaiveWatcher(gw, instancePoller, opts) as NaiveWatcher<unknown>,
     bundleTasks: new NaiveWatcher(gw, bundleTaskPoller, opts) as NaiveWatcher<unknown>,
-    conversionTasks: new NaiveWatcher(gw, conversionTaskPoller, opts) as NaiveWatcher<unknown>,
   };
 }
 
 export function allNaive(w: NaiveWatchers): NaiveWatcher<unknown>[] {
-  return [w.snapshots, w.images, w.instances, w.bundleTasks, w.conversionTasks];
+  return [w.snapshots, w.images, w.instances, w.bundleTasks];
 }
 
 /** A kind's view of one naive watcher, keys scoped like the batched pollers' (`Kind|ns/name`). */

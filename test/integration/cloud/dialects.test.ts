@@ -19,21 +19,6 @@ describe('cloud operations per Eucalyptus version', function () {
     }
   });
 
-  it('4.0: ImportVolume creates a conversion task the poller kind can describe', async () => {
-    const sim = await startSim('eucalyptus-4.0');
-    const gw = gatewayFor(sim);
-    try {
-      const task = await ec2.importVolume(gw, { availabilityZone: 'zone-a', imageFormat: 'raw', imageBytes: 1024 ** 3,
-        volumeSizeGiB: 1, importManifestUrl: `${sim.s3Url}/nobucket/none.manifest.xml` });
-      expect(task.conversionTaskId).to.match(/^import-vol-/);
-      const [seen] = await ec2.describeConversionTasks(gw, [task.conversionTaskId]);
-      expect(['active', 'completed', 'cancelled', 'failed']).to.include(seen!.state);
-    } finally {
-      gw.destroy();
-      await sim.close();
-    }
-  });
-
   it('3.4: TagSpecifications would be an unknown parameter, so tags follow the create', async () => {
     const sim = await startSim('eucalyptus-3.4');
     const gw = gatewayFor(sim);

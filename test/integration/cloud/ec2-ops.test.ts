@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Instance } from '@aws-sdk/client-ec2';
 import * as ec2 from '../../../src/cloud/ec2.ts';
 import * as s3 from '../../../src/cloud/s3.ts';
-import { CloudError, isServiceNotAvailable } from '../../../src/cloud/errors.ts';
+import { CloudError } from '../../../src/cloud/errors.ts';
 import type { CloudGateway } from '../../../src/cloud/gateway.ts';
 import { buildUploadPolicy, signUploadPolicy } from '../../../src/cloud/upload-policy.ts';
 import { defaultCapabilities } from '../../../src/cloud/capabilities.ts';
@@ -154,10 +154,6 @@ for (const profile of ['eucalyptus-3.4', 'aws'] as SimProfile[]) {
       expect(done.manifestLocation).to.equal(`${bucket}/${prefix}.manifest.xml`);
       const objects = await s3.listObjects(gw, bucket, prefix);
       expect(objects.map((o) => o.key)).to.include(`${prefix}.manifest.xml`);
-      const url = await s3.presignGet(gw, bucket, `${prefix}.manifest.xml`, 300);
-      const res = await fetch(url);
-      expect(res.status).to.equal(200);
-      expect(await res.text()).to.contain('<manifest>');
       expect(await s3.deleteObjects(gw, bucket, objects.map((o) => o.key))).to.equal(objects.length);
       expect(await s3.listObjects(gw, bucket, prefix)).to.deep.equal([]);
     });
@@ -176,32 +172,6 @@ for (const profile of ['eucalyptus-3.4', 'aws'] as SimProfile[]) {
         expect(cancelled.kind).to.equal('terminal'); // already finished: "Can't cancel bundle task when ..."
       } else {
         expect(['cancelling', 'cancelled']).to.include(cancelled!.state);
-      }
-    });
-
-    it('importVolume: a capability answer on 3.4, a conversion task on AWS', async () => {
-      const zone = ebsInstance().Placement!.AvailabilityZone!;
-      const input = { availabilityZone: zone, imageFormat: 'raw', imageBytes: 1024 ** 3, volumeSizeGiB: 1,
-        importManifestUrl: 'http://127.0.0.1:1/none/manifest.xml', description: 'it' };
-      if (profile !== 'aws') {
-        const err = await expectCloudError(ec2.importVolume(gw, input));
-        expect(isServiceNotAvailable(err)).to.equal(true);
-        expect(err.kind).to.equal('terminal');
-        return;
-      }
-      const task = await ec2.importVolume(gw, input);
-      expect(task.conversionTaskId).to.match(/^import-vol-/);
-      const [seen] = await ec2.describeConversionTasks(gw, [task.conversionTaskId]);
-      expect(seen!.conversionTaskId).to.equal(task.conversionTaskId);
-      if (seen!.state === 'active') {
-        await ec2.cancelConversionTask(gw, task.conversionTaskId, 'test');
-        const [after] = await ec2.describeConversionTasks(gw, [task.conversionTaskId]);
-        expect(['cancelling', 'cancelled']).to.include(after!.state);
-      } else {
-        // With zero latency the import (of a manifest URL nobody serves) is already over: cancelling is refused.
-        expect(['failed', 'cancelled', 'completed']).to.include(seen!.state);
-        const err = await expectCloudError(ec2.cancelConversionTask(gw, task.conversionTaskId, 'test'));
-        expect(err.kind).to.equal('terminal');
       }
     });
 

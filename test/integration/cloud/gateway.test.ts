@@ -122,11 +122,11 @@ describe('cloud gateway against eucasim (eucalyptus-3.4)', function () {
 });
 
 const EXPECTED: Record<SimProfile, Record<string, unknown>> = {
-  'eucalyptus-3.3': { dialect: 'eucalyptus', createImage: false, bundleLinux: false, importVolume: false, tagOnCreate: false, s3Signature: 'v2' },
-  'eucalyptus-3.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: false, tagOnCreate: false, s3Signature: 'v2' },
-  'eucalyptus-4.0': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: true, tagOnCreate: false, s3Signature: 'v2' },
-  'eucalyptus-4.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, importVolume: true, tagOnCreate: false, s3Signature: 'v4' },
-  aws: { dialect: 'aws', createImage: true, bundleLinux: false, importVolume: true, tagOnCreate: true, bundleEbs: false, s3Signature: 'v4' },
+  'eucalyptus-3.3': { dialect: 'eucalyptus', createImage: false, bundleLinux: false, tagOnCreate: false, s3Signature: 'v2' },
+  'eucalyptus-3.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, tagOnCreate: false, s3Signature: 'v2' },
+  'eucalyptus-4.0': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, tagOnCreate: false, s3Signature: 'v2' },
+  'eucalyptus-4.4': { dialect: 'eucalyptus', createImage: true, bundleLinux: true, tagOnCreate: false, s3Signature: 'v4' },
+  aws: { dialect: 'aws', createImage: true, bundleLinux: false, tagOnCreate: true, bundleEbs: false, s3Signature: 'v4' },
 };
 
 describe('cloud capability detection per profile', function () {
@@ -141,7 +141,7 @@ describe('cloud capability detection per profile', function () {
         const before = objects();
         const { capabilities, evidence } = await detectCapabilities(gw);
         expect(capabilities, evidence.join('\n')).to.include(EXPECTED[profile]);
-        // Probes never mutate: no ImportVolume task, no new objects.
+        // Probes never mutate: no new objects.
         expect(objects()).to.equal(before);
         console.log(`      ${profile}: ${JSON.stringify(capabilities)}`);
       } finally {
@@ -153,10 +153,10 @@ describe('cloud capability detection per profile', function () {
 
   it('spec.capabilities overrides win', async () => {
     const sim = await startSim('eucalyptus-3.4');
-    const gw = gatewayFor(sim, { capabilities: { importVolume: true, createImage: false } });
+    const gw = gatewayFor(sim, { capabilities: { bundleEbs: false, createImage: false } });
     try {
       const { capabilities } = await detectCapabilities(gw);
-      expect(capabilities).to.include({ importVolume: true, createImage: false, dialect: 'eucalyptus' });
+      expect(capabilities).to.include({ bundleEbs: false, createImage: false, dialect: 'eucalyptus' });
     } finally {
       gw.destroy();
       await sim.close();

@@ -19,15 +19,16 @@ describe('capability probes that cannot block', function () {
 
   const cases: [string, ShimAnswer][] = [['an HTML 500 page', HTML_500], ['an HTML 200 page', HTML_200], ['a garbage 400', GARBAGE_400]];
   for (const [what, answer] of cases) {
-    it(`ImportVolume answered with ${what}: importVolume unknown, detection finishes`, async () => {
-      const shim = await startAnswerShim(sim.url, { ImportVolume: answer });
+    it(`DescribeImages answered with ${what}: no dialect signal from it, detection finishes`, async () => {
+      const shim = await startAnswerShim(sim.url, { DescribeImages: answer });
       const gw = gatewayFor(sim, { ec2Endpoint: shim.url });
       try {
         const r = await detectCapabilities(gw);
-        expect(shim.answered).to.deep.equal(['ImportVolume']);
-        expect(r.unknown).to.deep.equal(['importVolume']);
-        expect(r.failedProbes[0]!.probe).to.match(/ImportVolume/);
-        expect(r.capabilities).to.include({ dialect: 'aws', importVolume: true }); // the dialect default is tried
+        expect(shim.answered).to.deep.equal(['DescribeImages']);
+        expect(r.unknown).to.deep.equal(['dialect']);
+        expect(r.failedProbes[0]!.probe).to.match(/DescribeImages/);
+        // The dialect comes from the other signals (this fixture's region is called eucalyptus).
+        expect(r.capabilities.dialect).to.be.oneOf(['aws', 'eucalyptus']);
       } finally {
         gw.destroy();
         await shim.close();
@@ -35,26 +36,12 @@ describe('capability probes that cannot block', function () {
     });
   }
 
-  it('DescribeImages answered with an HTML page: no dialect signal from it, detection finishes', async () => {
-    const shim = await startAnswerShim(sim.url, { DescribeImages: HTML_200, ImportVolume: HTML_500 });
-    const gw = gatewayFor(sim, { ec2Endpoint: shim.url });
-    try {
-      const r = await detectCapabilities(gw);
-      expect(r.unknown).to.have.members(['dialect', 'importVolume']);
-      // The dialect comes from the other signals (this fixture's region is called eucalyptus).
-      expect(r.evidence.join('\n')).to.match(/DescribeImages emi-00000000: answer without an imagesSet/);
-    } finally {
-      gw.destroy();
-      await shim.close();
-    }
-  });
-
   it('a 5xx from the cloud on a probe leaves it unknown; a 5xx on the credentials call still fails detection', async () => {
     const gw = gatewayFor(sim);
     try {
-      sim.faults.set({ serverError: { actions: ['ImportVolume'] } });
+      sim.faults.set({ serverError: { actions: ['DescribeImages'] } });
       const r = await detectCapabilities(gw);
-      expect(r.unknown).to.deep.equal(['importVolume']);
+      expect(r.unknown).to.deep.equal(['dialect']);
       expect(r.failedProbes[0]!.why).to.match(/InternalError \(HTTP 500\)/);
       sim.faults.set({ serverError: { actions: ['DescribeAvailabilityZones'], count: 1 } });
       const err = await detectCapabilities(gw).then(() => undefined, (e: unknown) => e);
@@ -66,16 +53,30 @@ describe('capability probes that cannot block', function () {
     }
   });
 
+  it('a 5xx on the S3 signature probe leaves s3Signature unknown with the dialect default', async () => {
+    const gw = gatewayFor(sim);
+    try {
+      sim.faults.set({ serverError: { actions: ['ListBuckets'] } });
+      const r = await detectCapabilities(gw);
+      expect(r.unknown).to.deep.equal(['s3Signature']);
+      expect(r.failedProbes[0]).to.include({ probe: 'S3 ListBuckets', capability: 's3Signature' });
+      expect(r.capabilities.s3Signature).to.equal(r.capabilities.dialect === 'aws' ? 'v4' : 'v2');
+    } finally {
+      sim.faults.clear();
+      gw.destroy();
+    }
+  });
+
   it('a capability set in spec.capabilities is not probed', async () => {
     const euca = await startSim('eucalyptus-3.4');
-    const gw = gatewayFor(euca, { capabilities: { importVolume: true, createImage: true, bundleLinux: true, bundleEbs: false } });
+    const gw = gatewayFor(euca, { capabilities: { createImage: true, bundleLinux: true, bundleEbs: false }, s3Signature: 'v2' });
     try {
       const before = euca.log.count('DescribeAvailabilityZones');
       const r = await detectCapabilities(gw);
-      expect(euca.log.count('ImportVolume')).to.equal(0);
+      expect(euca.log.count('ListBuckets')).to.equal(0);
       // Only the credentials call: the unknown-parameter probe decides flags that are all set.
       expect(euca.log.count('DescribeAvailabilityZones') - before).to.equal(1);
-      expect(r.capabilities).to.include({ dialect: 'eucalyptus', importVolume: true, createImage: true, bundleLinux: true, bundleEbs: false });
+      expect(r.capabilities).to.include({ dialect: 'eucalyptus', createImage: true, bundleLinux: true, bundleEbs: false, s3Signature: 'v2' });
       expect(r.evidence.join('\n')).to.match(/not probed/);
     } finally {
       gw.destroy();

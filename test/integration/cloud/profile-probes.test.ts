@@ -1,5 +1,5 @@
-// A CloudProfile whose capability probe fails (a 5xx on ImportVolume) is Ready anyway: the credentials and the
-// calls every flow needs work. The CapabilitiesDetected condition names the probe and why, and one Event says so.
+// A CloudProfile whose capability probe fails (a 5xx on the S3 signature probe, ListBuckets) is Ready anyway: the
+// credentials and the calls every flow needs work. The CapabilitiesDetected condition names the probe and why, and one Event says so.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { waitFor } from '../../env/index.ts';
@@ -13,7 +13,7 @@ describe('CloudProfile with a failing capability probe', function () {
   this.timeout(90_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile: 'aws', sim: { faults: { serverError: { actions: ['ImportVolume'] } } } });
+    s = await startScenario({ profile: 'aws', sim: { faults: { serverError: { actions: ['ListBuckets'] } } } });
   });
   after(async () => {
     s?.sim.faults.clear();
@@ -24,8 +24,9 @@ describe('CloudProfile with a failing capability probe', function () {
     const p = await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'True') as unknown as CloudProfile;
     const cond = p.status!.conditions!.find((c) => c.type === 'CapabilitiesDetected')!;
     expect(cond).to.include({ status: 'False', reason: 'ProbeFailed' });
-    expect(cond.message).to.match(/probe ImportVolume \(incomplete request\) \(importVolume\): InternalError \(HTTP 500\)/);
-    expect(p.status!.unknownCapabilities).to.deep.equal(['importVolume']);
+    expect(cond.message).to.match(/probe S3 ListBuckets \(s3Signature\): InternalError \(HTTP 500\)/);
+    expect(p.status!.unknownCapabilities).to.deep.equal(['s3Signature']);
+    expect(p.status!.capabilities!.s3Signature).to.equal('v4'); // the aws dialect's default
     // A new generation probes again with the same result: still one Event.
     await s.env.kubectl(['patch', '-n', s.namespace, 'cloudprofiles', s.cloudName, '--type=merge', '-p', '{"spec":{"rateLimit":{"qps":150}}}']);
     await waitFor(async () => {
@@ -38,16 +39,16 @@ describe('CloudProfile with a failing capability probe', function () {
     expect(probeEvents.length).to.equal(1);
     expect(probeEvents[0]!.count ?? 1).to.equal(1);
     expect(probeEvents[0]!.type).to.equal('Warning');
-    expect(s.sim.log.count('ImportVolume')).to.be.greaterThanOrEqual(2);
+    expect(s.sim.log.count('ListBuckets')).to.be.greaterThanOrEqual(2);
   });
 
-  it('the probe is skipped once spec.capabilities decides it, and the condition clears', async () => {
-    const calls = s.sim.log.count('ImportVolume');
-    await s.env.kubectl(['patch', '-n', s.namespace, 'cloudprofiles', s.cloudName, '--type=merge', '-p', '{"spec":{"capabilities":{"importVolume":false}}}']);
+  it('the probe is skipped once spec.s3Signature decides it, and the condition clears', async () => {
+    const calls = s.sim.log.count('ListBuckets');
+    await s.env.kubectl(['patch', '-n', s.namespace, 'cloudprofiles', s.cloudName, '--type=merge', '-p', '{"spec":{"s3Signature":"v4"}}']);
     const p = await s.waitForCondition('cloudprofiles', s.cloudName, 'CapabilitiesDetected', 'True') as unknown as CloudProfile;
     expect(p.status!.unknownCapabilities).to.equal(undefined);
-    expect(p.status!.capabilities!.importVolume).to.equal(false);
-    expect(s.sim.log.count('ImportVolume')).to.equal(calls);
+    expect(p.status!.capabilities!.s3Signature).to.equal('v4');
+    expect(s.sim.log.count('ListBuckets')).to.equal(calls);
   });
 });
 

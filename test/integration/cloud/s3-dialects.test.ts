@@ -1,11 +1,11 @@
 // The operator's S3 layer against each object-storage dialect over real HTTP: the signature it detects (or is
-// told), ListObjects v1 paging, one-by-one deletes where multi-delete is missing, SigV2 presigned URLs, and a
-// refused signature scheme reported as such instead of as bad credentials.
+// told), ListObjects v1 paging, one-by-one deletes where multi-delete is missing, and a refused signature
+// scheme reported as such instead of as bad credentials.
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { detectS3Signature } from '../../../src/cloud/s3-signature.ts';
 import { CloudError } from '../../../src/cloud/errors.ts';
-import { deleteObjects, ensureBucket, listObjects, presignGet } from '../../../src/cloud/s3.ts';
+import { deleteObjects, ensureBucket, listObjects } from '../../../src/cloud/s3.ts';
 import { outcomeOfCloudError, StallError } from '../../../src/controllers/shared/outcomes.ts';
 import { gatewayFor, startSim, type Sim, type SimProfile } from './sim-gateway.ts';
 
@@ -24,14 +24,14 @@ function seedObjects(sim: Sim, bucket: string, keys: string[]): void {
 describe('operator S3 per dialect', function () {
   this.timeout(60_000);
   for (const c of CASES) {
-    it(`${c.profile}: detects SigV${c.signature.slice(1)}, lists v1 by marker, deletes ${c.multiDelete ? 'in one batch' : 'one by one'}, presigns`, async () => {
+    it(`${c.profile}: detects SigV${c.signature.slice(1)}, lists v1 by marker, deletes ${c.multiDelete ? 'in one batch' : 'one by one'}`, async () => {
       const sim = await startSim(c.profile);
       const gw = gatewayFor(sim);
       try {
         const evidence: string[] = [];
-        const signature = await detectS3Signature(gw, c.profile === 'aws' ? 'aws' : 'eucalyptus', evidence);
+        const { signature } = await detectS3Signature(gw, c.profile === 'aws' ? 'aws' : 'eucalyptus', evidence);
         expect(signature, evidence.join('\n')).to.equal(c.signature);
-        gw.capabilities = { dialect: 'eucalyptus', createImage: true, tagOnCreate: false, bundleLinux: true, bundleEbs: true, importVolume: false, s3Signature: signature };
+        gw.capabilities = { dialect: 'eucalyptus', createImage: true, tagOnCreate: false, bundleLinux: true, bundleEbs: true, s3Signature: signature };
         expect(await ensureBucket(gw, 'ops', true)).to.equal('created');
         expect(await ensureBucket(gw, 'ops', false)).to.equal('exists');
         const keys = Array.from({ length: 1205 }, (_, i) => `img.part.${String(i).padStart(4, '0')}`);
@@ -41,11 +41,6 @@ describe('operator S3 per dialect', function () {
         expect(listed.map((o) => o.key)).to.deep.equal(keys);
         expect(sim.log.count('ListObjects')).to.equal(2);
         expect(sim.log.count('ListObjectsV2')).to.equal(0);
-
-        const url = await presignGet(gw, 'ops', keys[0]!, 8 * 86_400);
-        expect(url).to.contain(c.signature === 'v2' ? 'AWSAccessKeyId=' : 'X-Amz-Signature=');
-        const fetched = await fetch(url);
-        expect([fetched.status, await fetched.text()]).to.deep.equal([200, keys[0]]);
 
         expect(await deleteObjects(gw, 'ops', keys.slice(0, 5))).to.equal(5);
         expect(sim.log.count('DeleteObjects')).to.equal(c.multiDelete ? 1 : 0);
@@ -63,7 +58,7 @@ describe('operator S3 per dialect', function () {
     const gw = gatewayFor(sim, { s3Signature: 'v2' });
     try {
       const evidence: string[] = [];
-      expect(await detectS3Signature(gw, 'eucalyptus', evidence)).to.equal('v2');
+      expect((await detectS3Signature(gw, 'eucalyptus', evidence)).signature).to.equal('v2');
       expect(sim.log.count('ListBuckets')).to.equal(0);
       expect(evidence.join()).to.contain('spec.s3Signature');
       expect(gw.s3Signature).to.equal('v2');

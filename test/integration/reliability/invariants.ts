@@ -174,7 +174,6 @@ export async function checkInvariants(s: Scenario, o: { namespace?: string; reso
     }
     const owner = `${namespace}/${obj.metadata.name}/${obj.metadata.uid}`;
     if (obj.kind === 'ImageCapture') {
-      const cap = obj as ImageCapture;
       const owned = {
         images: [...st.images.values()].filter((i) => i.state !== 'deregistered' && ownerOf(i.tags) === owner),
         snapshots: [...st.snapshots.values()].filter((x) => ownerOf(x.tags) === owner),
@@ -188,10 +187,6 @@ export async function checkInvariants(s: Scenario, o: { namespace?: string; reso
         for (const x of status.snapshots ?? []) {
           if (x.snapshotId && st.snapshots.get(x.snapshotId)?.status !== 'completed') report.problems.push(`${key}: status snapshot ${x.snapshotId} is ${st.snapshots.get(x.snapshotId)?.status ?? 'missing'}`);
         }
-      }
-      if (cap.status?.strategy === 'ViaBundle' && cap.spec.staging?.keepObjects) {
-        const bucket = cap.spec.staging.bucket ?? `eio-staging-${namespace}`;
-        allowedS3Prefixes.push(`${bucket}/${cap.spec.staging.prefix ?? `eio-${cap.metadata.uid}`}.`);
       }
     } else {
       const ib = obj as InstanceBundle;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { classify, CloudError, errorCode, isServiceNotAvailable, type CloudErrorKind } from '../../../src/cloud/errors.ts';
+import { classify, CloudError, errorCode, type CloudErrorKind } from '../../../src/cloud/errors.ts';
 
 /** An error shaped like the ones @aws-sdk clients throw. */
 function sdkError(code: string, status: number | undefined, message = 'msg', withCode = true): Error {
@@ -69,13 +69,6 @@ describe('cloud/errors classify', () => {
   it('passes a CloudError through unchanged', () => {
     const c = new CloudError('auth', 'AuthFailure', 'no', 'A', 401);
     expect(classify(c, 'B')).to.equal(c);
-  });
-
-  it('recognises "Service not available" as a capability answer, not a transient one', () => {
-    expect(isServiceNotAvailable(sdkError('InternalError', 500, 'Service not available'))).to.equal(true);
-    expect(isServiceNotAvailable(classify(sdkError('InternalError', 500, 'Service not available'), 'ImportVolume'))).to.equal(true);
-    expect(isServiceNotAvailable(sdkError('InternalError', 500, 'NullPointerException'))).to.equal(false);
-    expect(isServiceNotAvailable(sdkError('InvalidParameter', 400, 'Service not available'))).to.equal(false);
   });
 
   it('trims the Eucalyptus leading space from codes', () => {

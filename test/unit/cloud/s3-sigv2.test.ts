@@ -1,10 +1,10 @@
 // The S3 SigV2 signer: the string to sign and signature of the S3 REST authentication example, the Authorization
-// header it puts on an SDK request (checked against Python's hmac), and SigV2 query-auth URLs.
+// header it puts on an SDK request (checked against Python's hmac), and the classification of a refused scheme.
 import { HttpRequest } from '@smithy/protocol-http';
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { classify } from '../../../src/cloud/errors.ts';
-import { presignGetV2, S3SigV2Signer, signature, stringToSign } from '../../../src/cloud/s3-sigv2.ts';
+import { S3SigV2Signer, signature, stringToSign } from '../../../src/cloud/s3-sigv2.ts';
 
 const PY_HMAC_SHA1 = 'import base64,hashlib,hmac,sys; print(base64.b64encode(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha1).digest()).decode())';
 const pySign = (secret: string, text: string) => execFileSync('python3', ['-c', PY_HMAC_SHA1, secret, text], { encoding: 'utf8' }).trim();
@@ -30,16 +30,6 @@ describe('S3 SigV2 signer', () => {
     expect(signed.headers['x-amz-date']).to.equal(undefined);
     const expectedText = 'POST\nabc==\napplication/xml\nFri, 02 Jan 2026 03:04:05 GMT\nx-amz-acl:private\nx-amz-meta-b:two\n/services/Walrus/bundles?delete';
     expect(signed.headers['authorization']).to.equal(`AWS ${KEY.accessKeyId}:${pySign(KEY.secretAccessKey, expectedText)}`);
-  });
-
-  it('builds query-auth URLs with an absolute Expires and no 7-day cap', () => {
-    const now = new Date('2026-01-02T00:00:00Z');
-    const url = new URL(presignGetV2('http://walrus:8773/services/Walrus/', 'b', 'dir/a b.manifest.xml', KEY, 30 * 86_400, now));
-    expect(url.pathname).to.equal('/services/Walrus/b/dir/a%20b.manifest.xml');
-    const expires = String(Math.floor(now.getTime() / 1000) + 30 * 86_400);
-    expect(url.searchParams.get('Expires')).to.equal(expires);
-    expect(url.searchParams.get('AWSAccessKeyId')).to.equal(KEY.accessKeyId);
-    expect(url.searchParams.get('Signature')).to.equal(pySign(KEY.secretAccessKey, `GET\n\n\n${expires}\n${url.pathname}`));
   });
 
   it('classifies a refused signature scheme apart from refused credentials', () => {

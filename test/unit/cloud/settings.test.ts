@@ -22,8 +22,8 @@ describe('cloud/settings fingerprint', () => {
 
 describe('cloud/capabilities overrides', () => {
   it('explicit spec.capabilities win over detection', () => {
-    const caps = applyOverrides(defaultCapabilities('eucalyptus'), { importVolume: true, createImage: undefined });
-    expect(caps).to.deep.equal({ ...defaultCapabilities('eucalyptus'), importVolume: true });
+    const caps = applyOverrides(defaultCapabilities('eucalyptus'), { bundleEbs: false, createImage: undefined });
+    expect(caps).to.deep.equal({ ...defaultCapabilities('eucalyptus'), bundleEbs: false });
   });
   it('defaults follow the dialect', () => {
     expect(defaultCapabilities('aws')).to.include({ tagOnCreate: true, bundleLinux: false });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  normalizeBundleState, normalizeConversionState, normalizeImageState, normalizeSnapshotState, parseProgress,
+  normalizeBundleState, normalizeImageState, normalizeSnapshotState, parseProgress,
 } from '../../../src/cloud/states.ts';
 import { toBundleTaskInfo, toSnapshotInfo } from '../../../src/cloud/ec2.ts';
 
@@ -43,14 +43,6 @@ describe('cloud/states normalization', () => {
     for (const s of ['pending', 'waiting-for-shutdown', 'bundling', 'storing', 'complete', 'failed'] as const) {
       expect(normalizeBundleState(s)).to.equal(s);
     }
-  });
-
-  it('maps conversion tasks, including Eucalyptus 4.0 failures reported as cancelled', () => {
-    expect(normalizeConversionState('active')).to.equal('active');
-    expect(normalizeConversionState('completed')).to.equal('completed');
-    expect(normalizeConversionState('cancelling')).to.equal('cancelling');
-    expect(normalizeConversionState('cancelled')).to.equal('cancelled');
-    expect(normalizeConversionState('cancelled', 'failed (internal server error)')).to.equal('failed');
   });
 
   it('normalizes SDK-shaped bundle tasks from both clouds', () => {

@@ -1,13 +1,11 @@
-// Pure bundle helpers: which keys belong to a bundle, capability checks, staging defaults, failure messages.
+// Pure bundle helpers: which keys belong to a bundle, capability checks, failure messages.
 import { expect } from 'chai';
-import type { ImageCapture } from '../../../src/api/types.ts';
 import { defaultCapabilities } from '../../../src/cloud/capabilities.ts';
 import type { InstanceInfo } from '../../../src/cloud/ec2.ts';
 import { checkBundleable } from '../../../src/controllers/shared/bundle-checks.ts';
 import { isBundleKey, manifestKey } from '../../../src/controllers/shared/bundle-objects.ts';
 import { bundleFailureMessage, isRunning } from '../../../src/controllers/shared/bundle-task.ts';
 import { StallError, WaitError } from '../../../src/controllers/shared/outcomes.ts';
-import { stagingOf } from '../../../src/controllers/shared/staging-cleanup.ts';
 
 const inst = (o: Partial<InstanceInfo> = {}): InstanceInfo => ({
   instanceId: 'i-1A2B3C4D', state: 'running', rootDeviceType: 'instance-store', platform: 'linux', volumes: [], ...o,
@@ -81,10 +79,4 @@ describe('bundle helpers', () => {
     expect(bundleFailureMessage({ bundleId: 'bun-1', instanceId: 'i-1', state: 'failed' })).to.match(/no error detail/);
   });
 
-  it('stages in a per-namespace bucket under a per-capture prefix unless told otherwise', () => {
-    const cap = { metadata: { namespace: 'team-a', name: 'c', uid: '1234-abcd' }, spec: { instanceId: 'i-1', image: { name: 'x' } } } as unknown as ImageCapture;
-    expect(stagingOf(cap)).to.deep.equal({ bucket: 'eio-staging-team-a', prefix: 'eio-1234-abcd', keepObjects: false });
-    const custom = { ...cap, spec: { ...cap.spec, staging: { bucket: 'mine', prefix: 'p-1', keepObjects: true } } } as ImageCapture;
-    expect(stagingOf(custom)).to.deep.equal({ bucket: 'mine', prefix: 'p-1', keepObjects: true });
-  });
 });

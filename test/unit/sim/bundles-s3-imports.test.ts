@@ -11,8 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
-import { presignGetV2 } from '../../../src/cloud/s3-sigv2.ts';
-import { rejection, startTestSim, stopTestSim, TEST_KEY, type TestSim, until } from './helpers.ts';
+import { presignGetV2, rejection, startTestSim, stopTestSim, TEST_KEY, type TestSim, until } from './helpers.ts';
 
 function policy(bucket: string, prefix: string, secret = TEST_KEY.secretAccessKey, expiresInMs = 3600_000) {
   const json = JSON.stringify({
@@ -187,12 +186,28 @@ describe('eucasim bundles, S3 and imports', () => {
       expect(await expired.text()).to.contain('expired');
     });
 
-    it('imports a volume from a presigned manifest URL: active → completed with a new volume', async () => {
-      const task = await bundle(t, 'store-linux', 'test-bundles', 'imp');
-      await finalTask(t, task.BundleId!, ['complete']);
-      const url = presignGetV2(t.sim.s3Url, 'test-bundles', 'imp.manifest.xml', TEST_KEY, 600);
+    /** Raw disk parts plus an import manifest whose get-urls are SigV2 query-auth URLs (as euca-import-volume writes it). */
+    async function stageImport(prefix: string, sizes: number[]): Promise<{ manifestUrl: string; bytes: number }> {
+      let start = 0;
+      const parts: string[] = [];
+      for (const [i, size] of sizes.entries()) {
+        const key = `${prefix}/disk.raw.part.${i}`;
+        await t.s3.send(new PutObjectCommand({ Bucket: 'test-bundles', Key: key, Body: Buffer.alloc(size, i) }));
+        const url = (k: string) => presignGetV2(t.sim.s3Url, 'test-bundles', k, TEST_KEY, 3600).replaceAll('&', '&amp;');
+        parts.push(`<part index="${i}"><byte-range start="${start}" end="${start + size - 1}"/><key>${key}</key>`
+          + `<head-url>${url(key)}</head-url><get-url>${url(key)}</get-url><delete-url>${url(key)}</delete-url></part>`);
+        start += size;
+      }
+      const manifest = `<?xml version="1.0"?><manifest><version>2010-11-15</version><file-format>RAW</file-format>`
+        + `<importer><name>euca-import-volume</name><version>3.1.0</version><release>1</release></importer>`
+        + `<import><size>${start}</size><volume-size>1</volume-size><parts count="${sizes.length}">${parts.join('')}</parts></import></manifest>`;
+      await t.s3.send(new PutObjectCommand({ Bucket: 'test-bundles', Key: `${prefix}/disk.raw.manifest.xml`, Body: manifest }));
+      return { manifestUrl: presignGetV2(t.sim.s3Url, 'test-bundles', `${prefix}/disk.raw.manifest.xml`, TEST_KEY, 600), bytes: start };
+    }
+
+    async function importEnd(url: string, bytes: number) {
       const out = await t.ec2.send(new ImportVolumeCommand({
-        AvailabilityZone: 'zone-a', Image: { Format: 'raw' as 'RAW', Bytes: 10 * 1024 ** 3, ImportManifestUrl: url }, Volume: { Size: 10 },
+        AvailabilityZone: 'zone-a', Image: { Format: 'raw' as 'RAW', Bytes: bytes, ImportManifestUrl: url }, Volume: { Size: 1 },
       }));
       const id = out.ConversionTask!.ConversionTaskId!;
       expect(id).to.match(/^import-vol-[0-9A-F]{8}$/);
@@ -201,29 +216,44 @@ describe('eucasim bundles, S3 and imports', () => {
         const d = (await t.ec2.send(new DescribeConversionTasksCommand({ ConversionTaskIds: [id] }))).ConversionTasks![0]!;
         return d.State !== 'active' ? d : undefined;
       });
+      return { id, done };
+    }
+
+    it('imports a volume from an import manifest of raw disk parts: active → completed with a new volume', async () => {
+      const staged = await stageImport('imp-ok', [4096, 4096, 1000]);
+      const { done } = await importEnd(staged.manifestUrl, staged.bytes);
       expect(done.State).to.equal('completed');
       const volumeId = done.ImportVolume!.Volume!.Id!;
-      expect((await t.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes![0]!.Size).to.equal(10);
-
-      const noPresign = await t.ec2.send(new ImportVolumeCommand({
-        AvailabilityZone: 'zone-a', Image: { Format: 'RAW', Bytes: 1024, ImportManifestUrl: `${t.sim.s3Url}/test-bundles/imp.manifest.xml` }, Volume: { Size: 1 },
-      }));
-      const failed = await until(async () => {
-        const d = (await t.ec2.send(new DescribeConversionTasksCommand({ ConversionTaskIds: [noPresign.ConversionTask!.ConversionTaskId!] }))).ConversionTasks![0]!;
-        return d.State !== 'active' ? d : undefined;
-      });
-      expect([failed.State, failed.StatusMessage]).to.deep.equal(['cancelled', 'failed (internal server error)']);
+      expect((await t.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes![0]!.Size).to.equal(1);
       const small = await rejection(t.ec2.send(new ImportVolumeCommand({
-        AvailabilityZone: 'zone-a', Image: { Format: 'RAW', Bytes: 5 * 1024 ** 3, ImportManifestUrl: url }, Volume: { Size: 1 },
+        AvailabilityZone: 'zone-a', Image: { Format: 'RAW', Bytes: 5 * 1024 ** 3, ImportManifestUrl: staged.manifestUrl }, Volume: { Size: 1 },
       })));
       expect(small.name).to.equal('InvalidParameterValue');
     });
 
+    it('fails the task for a bundle manifest ("Base manifest does not have size element"), a missing part or an unsigned URL', async () => {
+      const task = await bundle(t, 'store-linux', 'test-bundles', 'imp');
+      await finalTask(t, task.BundleId!, ['complete']);
+      const bundleUrl = presignGetV2(t.sim.s3Url, 'test-bundles', 'imp.manifest.xml', TEST_KEY, 600);
+      const fromBundle = await importEnd(bundleUrl, 10 * 1024);
+      expect([fromBundle.done.State, fromBundle.done.StatusMessage]).to.deep.equal(['cancelled', 'failed (internal server error)']);
+      expect(t.sim.state.events.some((e) => e.type === 'conversion-failed' && e.detail === 'Base manifest does not have size element')).to.equal(true);
+
+      const staged = await stageImport('imp-gone', [2048, 2048]);
+      await t.s3.send(new DeleteObjectCommand({ Bucket: 'test-bundles', Key: 'imp-gone/disk.raw.part.1' }));
+      const gone = await importEnd(staged.manifestUrl, staged.bytes);
+      expect(gone.done.State).to.equal('cancelled');
+      expect(t.sim.state.events.some((e) => e.type === 'conversion-failed' && /part 1 .* is missing/.test(e.detail ?? ''))).to.equal(true);
+
+      const unsigned = await importEnd(`${t.sim.s3Url}/test-bundles/imp-ok/disk.raw.manifest.xml`, 9192);
+      expect(unsigned.done.State).to.equal('cancelled');
+    });
+
     it('cancels an active conversion task', async () => {
       t.sim.state.latency = { ...t.sim.state.latency, conversionMs: 60_000 };
-      const url = presignGetV2(t.sim.s3Url, 'test-bundles', 'imp.manifest.xml', TEST_KEY, 600);
+      const staged = await stageImport('imp-cancel', [1024]);
       const out = await t.ec2.send(new ImportVolumeCommand({
-        AvailabilityZone: 'zone-a', Image: { Format: 'VMDK', Bytes: 1024, ImportManifestUrl: url }, Volume: { Size: 1 },
+        AvailabilityZone: 'zone-a', Image: { Format: 'VMDK', Bytes: 1024, ImportManifestUrl: staged.manifestUrl }, Volume: { Size: 1 },
       }));
       const id = out.ConversionTask!.ConversionTaskId!;
       await t.ec2.send(new CancelConversionTaskCommand({ ConversionTaskId: id }));

@@ -1,6 +1,7 @@
 // Starts eucasim in-process on a free port with the test fixture and builds real SDK clients against it.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { PROFILES } from '../../../sim/profiles.ts';
 import { type Eucasim, type EucasimOptions, startEucasim } from '../../../sim/server.ts';
@@ -60,4 +61,16 @@ export async function rejection(p: Promise<unknown>): Promise<{ name: string; me
     return err as { name: string; message: string };
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * A SigV2 query-authenticated GET URL (`AWSAccessKeyId`, `Expires` in epoch seconds, `Signature` = base64
+ * HMAC-SHA1 over `GET\n\n\n<Expires>\n<path>`), as euca2ools hands ImportVolume its manifest.
+ */
+export function presignGetV2(s3Url: string, bucket: string, key: string, creds: { accessKeyId: string; secretAccessKey: string }, expiresSeconds: number, now = new Date()): string {
+  const url = new URL(`${s3Url}/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`);
+  const expires = Math.floor(now.getTime() / 1000) + expiresSeconds;
+  const signature = createHmac('sha1', creds.secretAccessKey).update(`GET\n\n\n${expires}\n${url.pathname}`).digest('base64');
+  url.search = new URLSearchParams({ AWSAccessKeyId: creds.accessKeyId, Expires: String(expires), Signature: signature }).toString();
+  return url.toString();
 }
