@@ -1,4 +1,4 @@
-// The demo: a real kube-apiserver, two simulated clouds (Eucalyptus 3.4, and 4.0 for the ViaBundle flow), the
+// The demo: a real kube-apiserver, two simulated clouds (Eucalyptus 3.4, and 4.0 for a bundle over its SigV2-only S3), the
 // CRDs, the operator as its own process, and the samples. Shows live progress per resource until every one is
 // Ready or Stalled, prints the images the clouds registered, then tears everything down (KEEP=1 keeps it up).
 import { spawn } from 'node:child_process';

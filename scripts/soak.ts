@@ -49,7 +49,6 @@ async function main(): Promise<number> {
     s.sim.faults.set({ throttle: { rate: random() * 0.05 }, serverError: { rate: random() * 0.03 }, delay: { rate: 0.1, ms: 300 }, drop: { rate: random() * 0.02 } });
     if (random() < 0.3) s.sim.faults.set({ failSnapshot: { count: 1 } });
     if (random() < 0.2) s.sim.faults.set({ failBundle: { count: 1 } });
-    if (random() < 0.2) s.sim.faults.set({ failConversion: { count: 1 } });
     if (random() < 0.1) {
       counts.outages++;
       s.sim.faults.set({ drop: { rate: 1 } });
@@ -57,14 +56,14 @@ async function main(): Promise<number> {
     for (let i = 0, k = 1 + Math.floor(random() * 3); i < k; i++) {
       const name = `soak-${++n}`;
       const deletionPolicy = pick(['Retain', 'Delete'] as const);
-      const kind = pick(['CreateImage', 'Orchestrated', 'ViaBundle', 'Bundle'] as const);
+      const kind = pick(['CreateImage', 'Orchestrated', 'Bundle'] as const);
       if (kind === 'Bundle') {
         const [inst] = s.sim.state.seedInstances({ count: 1, rootDeviceType: 'instance-store' });
         const register = random() < 0.5 ? { register: { name: `${name}-${seed}` } } : {};
         await t.create('instancebundles', { metadata: { name }, spec: { cloudRef: { name: s.cloudName }, instanceId: inst!.id, storage: { bucket: 'demo-bundles', prefix: name }, deletionPolicy, ...register } });
         live.push({ plural: 'instancebundles', name });
       } else {
-        const [inst] = s.sim.state.seedInstances({ count: 1, rootDeviceType: kind === 'ViaBundle' ? 'instance-store' : 'ebs', attachedVolumes: kind === 'ViaBundle' ? 0 : Math.floor(random() * 3) });
+        const [inst] = s.sim.state.seedInstances({ count: 1, rootDeviceType: 'ebs', attachedVolumes: Math.floor(random() * 3) });
         await t.create('imagecaptures', { metadata: { name }, spec: { cloudRef: { name: s.cloudName }, instanceId: inst!.id, image: { name: `${name}-${seed}` }, strategy: kind, noReboot: random() < 0.5, deletionPolicy } });
         live.push({ plural: 'imagecaptures', name });
       }

@@ -1,5 +1,6 @@
 // The euca2ools bundle layout (manifest version 2007-10-10): `<prefix>.manifest.xml` plus `<prefix>.part.N`.
-// Bundle tasks write it; RegisterImage and ImportVolume read it back and check the parts against it.
+// Bundle tasks write it; RegisterImage reads it back and checks the parts against it (ImportVolume reads import
+// manifests instead, import-manifest.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { SimError } from './errors.ts';

@@ -28,7 +28,7 @@ export function parseImportManifest(xml: string): ImportManifest {
   try {
     doc = parser.parse(xml) as typeof doc;
   } catch (err) {
-    throw new Error(`the manifest is not XML: ${(err as Error).message}`);
+    throw new Error(`the manifest is not XML: ${(err as Error).message}`, { cause: err });
   }
   const imp = doc.manifest?.import;
   const sizeText = imp?.size;

@@ -1,5 +1,5 @@
 // In-memory S3: buckets and objects, shared by the S3 REST handler, bundle tasks (which write manifests and
-// parts) and RegisterImage / ImportVolume (which read them).
+// parts) and RegisterImage / ImportVolume (which read bundle and import manifests).
 import { createHash } from 'node:crypto';
 
 export interface S3Object {

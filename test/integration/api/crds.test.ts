@@ -129,8 +129,8 @@ describe('api CRDs on a real API server', function () {
         'spec.blockDeviceMappings[0].deviceName', 'spec.blockDeviceMappings[0].ebs.snapshotId',
       );
     });
-    it('staging with a strategy that never bundles', async () => {
-      await expectRejected(capture({ ...validCapture(), strategy: 'CreateImage', staging: { bucket: 'stage' } }), 'spec.staging', 'staging applies only to strategy ViaBundle');
+    it('the retired ViaBundle strategy', async () => {
+      await expectRejected(capture({ ...validCapture(), strategy: 'ViaBundle' }), 'spec.strategy', 'Unsupported value');
     });
     it('tags with a reserved key', async () => {
       await expectRejected(capture({ ...validCapture(), image: { name: 'web', tags: { 'imaging.eucalyptus.dev/owner': 'x' } } }), 'spec.image.tags', 'reserved');
@@ -147,7 +147,7 @@ describe('api CRDs on a real API server', function () {
     let name: string;
     before(async () => {
       name = `immutable-${++seq}`;
-      const r = await create(capture({ ...validCapture(), strategy: 'ViaBundle', staging: { bucket: 'stage', prefix: 'cap' } }, name));
+      const r = await create(capture({ ...validCapture(), strategy: 'CreateImage' }, name));
       expect(r.code, r.stderr).to.equal(0);
     });
     const cases: [string, Manifest, string][] = [
@@ -155,7 +155,6 @@ describe('api CRDs on a real API server', function () {
       ['image.name', { image: { name: 'another-name' } }, 'image.name is immutable'],
       ['strategy', { strategy: 'Orchestrated' }, 'strategy is immutable'],
       ['cloudRef (added)', { cloudRef: { name: 'other' } }, 'cloudRef is immutable'],
-      ['staging', { staging: { bucket: 'elsewhere' } }, 'staging is immutable'],
     ];
     for (const [field, change, message] of cases) {
       it(`refuses a changed ${field}`, async () => {

@@ -69,12 +69,19 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture stalls with clear
     expect(ownedObjects(s, s.namespace, m.metadata.name).snapshots).to.have.length(0);
   });
 
-  it('an instance-store instance on a cloud without ImportVolume points to InstanceBundle', async () => {
-    const m = captureManifest(s, seedInstance(s, { rootDeviceType: 'instance-store' }).id);
-    await s.create('imagecaptures', m);
-    const c = await stalled(s, m.metadata.name);
-    expect(c.reason).to.equal('UnsupportedByCloud');
-    expect(c.message).to.match(/InstanceBundle/);
+  it('an instance-store instance is refused with the reason and the InstanceBundle way, whatever the strategy', async () => {
+    for (const strategy of ['Auto', 'CreateImage', 'Orchestrated'] as const) {
+      const creating = () => ['BundleInstance', 'ImportVolume', 'CreateImage', 'CreateSnapshot'].map((a) => s.sim.log.count(a)).join();
+      const before = creating();
+      const m = captureManifest(s, seedInstance(s, { rootDeviceType: 'instance-store' }).id, { strategy });
+      await s.create('imagecaptures', m);
+      const c = await stalled(s, m.metadata.name);
+      expect(c.reason).to.equal('UnsupportedByCloud');
+      expect(c.message).to.contain('ImportVolume reads only import manifests').and.contain('Base manifest does not have size element')
+        .and.contain('encrypted with a key only the cloud holds').and.contain('InstanceBundle with spec.register');
+      expect(ownedObjects(s, s.namespace, m.metadata.name).snapshots).to.have.length(0);
+      expect(creating(), 'nothing is created in the cloud').to.equal(before);
+    }
   });
 
   it('a CloudProfile that does not exist, resolved once it is created', async () => {

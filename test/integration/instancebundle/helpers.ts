@@ -1,4 +1,4 @@
-// Shared by the InstanceBundle and ViaBundle tests: the fixture, seeded instances, manifests and cloud-side
+// Shared by the InstanceBundle tests: the fixture, seeded instances, manifests and cloud-side
 // counts read straight from the simulator.
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Deletion at every step under each deletion policy, for the steps the ImageCapture and ViaBundle tests do not
+// Deletion at every step under each deletion policy, for the steps the ImageCapture tests do not
 // already delete at: the capture must go (finalizer released) and leave nothing but what its policy keeps.
 import { expect } from 'chai';
 import { waitFor } from '../../env/index.ts';
@@ -7,7 +7,7 @@ import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker } from './invariants.ts';
 import { waitSettled } from './helpers.ts';
 
-const SLOW = { instanceMs: 600, snapshotMs: 1_500, imageMs: 1_500, bundleStepMs: 700, conversionMs: 1_500 };
+const SLOW = { instanceMs: 600, snapshotMs: 1_500, imageMs: 1_500 };
 
 describe('reliability: deletion at every step', function () {
   this.timeout(240_000);
@@ -19,12 +19,7 @@ describe('reliability: deletion at every step', function () {
     { at: 'snapshotting', action: 'CreateSnapshot', noReboot: true },
     { at: 'registering (image pending)', action: 'RegisterImage', noReboot: true },
   ];
-  const viaBundle: Array<{ at: string; action: string }> = [
-    { at: 'bundling', action: 'BundleInstance' },
-    { at: 'importing the volume', action: 'ImportVolume' },
-  ];
-
-  it('Orchestrated and ViaBundle captures deleted mid-step under Retain and Delete leave only what the policy keeps', async () => {
+  it('Orchestrated captures deleted mid-step under Retain and Delete leave only what the policy keeps', async () => {
     s = await startScenario({ profile: 'eucalyptus-4.0', sim: { latency: SLOW } });
     const baseline = cloudBaseline(s);
     const t = new ResourceTracker(s);
@@ -33,11 +28,6 @@ describe('reliability: deletion at every step', function () {
       for (const c of orchestrated) {
         const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: c.noReboot, deletionPolicy: policy });
         cases.push(await deleteWhen(s, t, m, c.action, `${policy} ${c.at}`));
-      }
-      for (const c of viaBundle) {
-        const [inst] = s.sim.state.seedInstances({ count: 1, rootDeviceType: 'instance-store' });
-        const m = captureManifest(s, inst!.id, { strategy: 'ViaBundle', deletionPolicy: policy });
-        cases.push(await deleteWhen(s, t, m, c.action, `${policy} ViaBundle ${c.at}`));
       }
     }
     await waitSettled(s, t.resources, 120_000);

@@ -85,7 +85,7 @@ export async function waitSettled(s: Scenario, resources: TrackedResource[], tim
 /** Counts of creating calls in the simulator's request log, for the one-writer checks. */
 export function createCalls(s: Scenario): Record<string, number> {
   const by = s.sim.log.byAction();
-  const pick = ['CreateImage', 'RegisterImage', 'CreateSnapshot', 'BundleInstance', 'ImportVolume', 'RebootInstances'];
+  const pick = ['CreateImage', 'RegisterImage', 'CreateSnapshot', 'BundleInstance', 'RebootInstances'];
   return Object.fromEntries(pick.map((a) => [a, by[a] ?? 0]));
 }
 

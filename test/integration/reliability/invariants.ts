@@ -163,7 +163,7 @@ export async function checkInvariants(s: Scenario, o: { namespace?: string; reso
     else if (stalled) report.stalled[stalled] = (report.stalled[stalled] ?? 0) + 1;
     else report.problems.push(`${key} has not settled (neither Ready nor Stalled): ${JSON.stringify(obj.status?.conditions?.map((c) => [c.type, c.status, c.reason]))}`);
     const status = (obj.status ?? {}) as Record<string, unknown> & { snapshots?: Array<{ snapshotId?: string }>; retainedObjects?: string[] };
-    for (const id of [status['imageId'], status['importedVolumeId'], status['bundleId'], status['conversionTaskId'], ...(status.retainedObjects ?? []), ...(status.snapshots ?? []).map((x) => x.snapshotId)]) {
+    for (const id of [status['imageId'], status['bundleId'], ...(status.retainedObjects ?? []), ...(status.snapshots ?? []).map((x) => x.snapshotId)]) {
       if (typeof id === 'string') allowed.add(id);
     }
     const imageId = status['imageId'] as string | undefined;

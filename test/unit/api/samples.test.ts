@@ -21,7 +21,7 @@ describe('samples', () => {
   it('has the documented samples', async () => {
     expect([...(await load()).keys()].sort()).to.deep.equal([
       'cloudprofile-demo.yaml', 'imagecapture-ebs.yaml', 'imagecapture-instancestore-refused.yaml', 'imagecapture-noreboot.yaml',
-      'imagecapture-stopped.yaml', 'imagecapture-viabundle.yaml', 'instancebundle-linux.yaml',
+      'imagecapture-stopped.yaml', 'instancebundle-euca40.yaml', 'instancebundle-linux.yaml',
     ]);
   });
   it('creates Secrets and CloudProfiles in sync wave -1, before what uses them', async () => {

@@ -46,7 +46,6 @@ const TABLE: Array<[string, Error, CloudErrorKind, string]> = [
   ['InvalidAMIName.Duplicate', sdkError('InvalidAMIName.Duplicate', 400), 'terminal', 'InvalidAMIName.Duplicate'],
   ['IncorrectInstanceState', sdkError('IncorrectInstanceState', 400), 'terminal', 'IncorrectInstanceState'],
   ['uncoded Eucalyptus fault', sdkError('EucalyptusError', 400, 'Failed to bundle requested vm'), 'terminal', 'EucalyptusError'],
-  ['ImportVolume "Service not available"', sdkError('InternalError', 500, 'Service not available'), 'terminal', 'InternalError'],
 ];
 
 describe('cloud/errors classify', () => {
