@@ -107,6 +107,6 @@ describe('api/conditions', () => {
       expect(v).to.equal(k);
       expect(v).to.match(/^[A-Z][A-Za-z0-9]*$/);
     }
-    for (const r of ['InstanceNotFound', 'DuplicateImageName', 'CloudRejected', 'Registering', 'ImportingVolume']) expect(Reasons).to.have.property(r);
+    for (const r of ['InstanceNotFound', 'DuplicateImageName', 'CloudRejected', 'Registering', 'S3SignatureRejected']) expect(Reasons).to.have.property(r);
   });
 });
