@@ -8,7 +8,9 @@ import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import { startEucasim } from '../../../sim/server.ts';
 import { generateTls } from '../../env/tls.ts';
 import { CloudError } from '../../../src/cloud/errors.ts';
+import { defaultCapabilities } from '../../../src/cloud/capabilities.ts';
 import * as s3 from '../../../src/cloud/s3.ts';
+import { detectS3Signature } from '../../../src/cloud/s3-signature.ts';
 import { FIXTURE, gatewayFor, type Sim } from './sim-gateway.ts';
 
 describe('cloud gateway over TLS with a private CA', function () {
@@ -35,6 +37,10 @@ describe('cloud gateway over TLS with a private CA', function () {
     try {
       const out = await gw.send(new DescribeAvailabilityZonesCommand({}));
       expect(out.AvailabilityZones?.length).to.be.greaterThan(0);
+      // The S3 signature is detected over TLS too (3.4's Walrus: SigV2), then used.
+      const s3Signature = await detectS3Signature(gw, 'eucalyptus', []);
+      expect(s3Signature).to.equal('v2');
+      gw.capabilities = { ...defaultCapabilities('eucalyptus'), s3Signature };
       expect(await s3.bucketExists(gw, 'no-such-bucket')).to.equal(false);
     } finally {
       gw.destroy();
