@@ -16,7 +16,7 @@ const spec: Schema = {
   required: ['ec2Endpoint', 'credentialsSecretRef'],
   properties: {
     ec2Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'EC2 query API URL (http or https), for example https://ec2.cloud.example:8773/services/compute.' },
-    s3Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'S3 (Walrus/OSG) URL, needed for bundles (InstanceBundle and the ViaBundle strategy).' },
+    s3Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'S3 (Walrus/OSG) URL, needed for InstanceBundle.' },
     region: { type: 'string', default: 'eucalyptus', minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'Region used in request signatures.' },
     credentialsSecretRef: objectReference('Secret in the same namespace with keys accessKeyId and secretAccessKey.'),
     caBundleSecretRef: {
@@ -69,7 +69,7 @@ const status: Schema = {
     unknownCapabilities: {
       type: 'array',
       description: 'Capabilities whose probe gave no usable answer; the dialect default is used and the CapabilitiesDetected condition says why.',
-      items: { type: 'string', maxLength: 64, description: 'A capability name, e.g. importVolume, or dialect.' },
+      items: { type: 'string', maxLength: 64, description: 'A capability name, e.g. s3Signature, or dialect.' },
       maxItems: 16,
     },
     accountId: { type: 'string', maxLength: 64, description: 'Account the credentials belong to.' },

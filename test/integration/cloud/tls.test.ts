@@ -38,7 +38,7 @@ describe('cloud gateway over TLS with a private CA', function () {
       const out = await gw.send(new DescribeAvailabilityZonesCommand({}));
       expect(out.AvailabilityZones?.length).to.be.greaterThan(0);
       // The S3 signature is detected over TLS too (3.4's Walrus: SigV2), then used.
-      const s3Signature = await detectS3Signature(gw, 'eucalyptus', []);
+      const { signature: s3Signature } = await detectS3Signature(gw, 'eucalyptus', []);
       expect(s3Signature).to.equal('v2');
       gw.capabilities = { ...defaultCapabilities('eucalyptus'), s3Signature };
       expect(await s3.bucketExists(gw, 'no-such-bucket')).to.equal(false);
