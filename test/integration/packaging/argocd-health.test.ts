@@ -99,10 +99,10 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
     const STALL_REASONS = [
       'InstanceNotFound', 'InstanceNotOwned', 'InvalidInstanceState', 'InvalidImageName', 'DuplicateImageName', 'InvalidBlockDeviceMapping',
       'UnsupportedByCloud', 'Timeout', 'CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid', 'CredentialsRejected',
-      'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'ConversionFailed', 'BucketNotFound', 'ImageDeregistered', 'CloudRejected',
+      'S3SignatureRejected', 'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'BucketNotFound', 'ImageDeregistered', 'CloudRejected',
     ];
     const WORKING_REASONS = [
-      'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling', 'ImportingVolume',
+      'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling',
       'Registering', 'Throttled', 'CloudUnreachable', 'Deleting', 'Cancelling',
     ];
     const obj = (kind: string, status: object, extra: Record<string, unknown> = {}) => ({
