@@ -18,7 +18,7 @@ export type KindRef = Pick<ObjectRef, 'apiVersion' | 'plural'>;
 
 /**
  * Merge-patch `status` into the object's status subresource. No resourceVersion precondition: the controller is
- * the only status writer; the caller sets `observedGeneration`. Fields set to null are removed.
+ * the only status writer; the caller sets `observedGeneration`. Fields set to null or undefined are removed.
  */
 export async function patchStatus<T extends KubernetesObject>(
   kubeConfig: KubeConfig,
@@ -26,9 +26,19 @@ export async function patchStatus<T extends KubernetesObject>(
   status: Record<string, unknown> | object,
 ): Promise<T> {
   return kubeRequest<T>(kubeConfig, 'PATCH', resourcePath(ref, 'status'), {
-    body: { status },
+    body: { status: undefinedAsNull(status) },
     contentType: CONTENT_TYPE.mergePatch,
   });
+}
+
+/**
+ * JSON drops a field whose value is undefined, and a merge patch keeps every field it does not mention: a field a
+ * controller cleared (set to undefined) must be sent as null to be removed. Arrays are replaced whole by a merge
+ * patch, so their elements (and any non-plain object) are left as they are.
+ */
+export function undefinedAsNull(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === undefined ? null : undefinedAsNull(v)]));
 }
 
 export async function getObject<T extends KubernetesObject>(kubeConfig: KubeConfig, ref: ObjectRef): Promise<T> {

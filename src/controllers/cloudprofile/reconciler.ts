@@ -48,8 +48,8 @@ export class CloudProfileReconciler {
       const detection = await this.deps.capabilities(gw);
       const caps = detection.capabilities;
       status.capabilities = { ...caps };
-      // null removes the field in the merge patch once every probe answers.
-      status.unknownCapabilities = detection.unknown.length ? detection.unknown : (null as unknown as undefined);
+      // Cleared (the status writer removes it) once every probe answers.
+      status.unknownCapabilities = detection.unknown.length ? detection.unknown : undefined;
       status.conditions = setCondition(status.conditions ?? [], probeCondition(detection), gen);
       const before = obj.status?.conditions?.find((c) => c.type === 'CapabilitiesDetected');
       const now = status.conditions.find((c) => c.type === 'CapabilitiesDetected')!;

@@ -40,6 +40,18 @@ describe('runtime status and finalizer patches on a real API server', function (
     expect(read.metadata?.generation).to.equal(1);
   });
 
+  it('a field the controller cleared (undefined, dropped by JSON) is removed, at any depth', async () => {
+    await createWidget(env, ns, 'clear');
+    const ref = { ...WIDGET_KIND, namespace: ns, name: 'clear' };
+    const full = { phase: 'Failed', retained: ['emi-1', 'snap-1'], detail: { a: 'x', b: 'y' }, message: 'kept' };
+    expect((await patchStatus<Widget>(env.kubeConfig, ref, full)).status).to.deep.equal(full);
+    // The working copy as a controller leaves it: retainedObjects-like list and one nested field cleared.
+    const cleared = { ...full, retained: undefined, detail: { ...full.detail, b: undefined } };
+    const after = await patchStatus<Widget>(env.kubeConfig, ref, cleared);
+    expect(after.status).to.deep.equal({ phase: 'Failed', detail: { a: 'x' }, message: 'kept' });
+    expect((await getObject<Widget>(env.kubeConfig, ref)).status).to.deep.equal({ phase: 'Failed', detail: { a: 'x' }, message: 'kept' });
+  });
+
   it('reports a missing object as not found', async () => {
     const err = await patchStatus(env.kubeConfig, { ...WIDGET_KIND, namespace: ns, name: 'missing' }, { phase: 'x' }).catch((e: unknown) => e);
     expect(isNotFound(err)).to.equal(true);

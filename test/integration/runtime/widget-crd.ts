@@ -12,7 +12,7 @@ export const WIDGET_KIND = { apiVersion: WIDGET_API_VERSION, plural: WIDGET_PLUR
 
 export interface Widget extends KubernetesObject {
   spec?: { size?: number };
-  status?: { phase?: string; observedGeneration?: number; message?: string | null };
+  status?: { phase?: string; observedGeneration?: number; message?: string | null; retained?: string[]; detail?: { a?: string; b?: string } };
 }
 
 const crd = {
@@ -33,7 +33,14 @@ const crd = {
           type: 'object',
           properties: {
             spec: { type: 'object', properties: { size: { type: 'integer' } } },
-            status: { type: 'object', properties: { phase: { type: 'string' }, observedGeneration: { type: 'integer' }, message: { type: 'string' } } },
+            status: {
+              type: 'object',
+              properties: {
+                phase: { type: 'string' }, observedGeneration: { type: 'integer' }, message: { type: 'string' },
+                retained: { type: 'array', items: { type: 'string' } },
+                detail: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } } },
+              },
+            },
           },
         },
       },
