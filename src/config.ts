@@ -1,6 +1,7 @@
 // Operator settings from flags (`--name=value`) and environment (`EIO_NAME`), flags winning. Every setting has a
 // default that suits a production install; the Helm chart sets the environment.
 import { parseDuration } from './api/duration.ts';
+import type { Clock } from './runtime/clock.ts';
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; empty = in-cluster service account, then ~/.kube/config. */
@@ -26,6 +27,8 @@ export interface OperatorConfig {
   naivePolling: boolean;
   naivePollIntervalMs: number;
   verifyAvailableEveryMs: number;
+  /** The time ImageSchedules run by (programmatic only: tests inject a ScaledClock); default the wall clock. */
+  clock?: Clock;
 }
 
 const DEFAULTS: OperatorConfig = {

@@ -3,16 +3,18 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, KINDS } from './api/constants.ts';
-import type { ImageCapture, InstanceBundle } from './api/types.ts';
+import type { ImageCapture, ImageSchedule, InstanceBundle } from './api/types.ts';
 import { CloudRegistry } from './cloud/registry.ts';
 import type { OperatorConfig } from './config.ts';
 import { cloudProfileController } from './controllers/cloudprofile/controller.ts';
 import { IMAGE_CAPTURE, imageCaptureController } from './controllers/imagecapture/controller.ts';
 import { INSTANCE_BUNDLE, instanceBundleController } from './controllers/instancebundle/controller.ts';
+import { imageScheduleController } from './controllers/imageschedule/controller.ts';
 import { CloudContexts, routeKey } from './controllers/shared/cloud-context.ts';
 import { CloudResolver } from './controllers/shared/cloud-resolver.ts';
 import { usesProfile } from './controllers/shared/profile-refs.ts';
 import type { Controller } from './runtime/controller.ts';
+import { wallClock } from './runtime/clock.ts';
 import { startHealthServer, type HealthServer } from './runtime/health.ts';
 import { Manager } from './runtime/manager.ts';
 import { recordResourceMetrics } from './runtime/resource-metrics.ts';
@@ -64,6 +66,8 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     clouds, contexts, defaultProfile, concurrency: cfg.concurrency, rebootSettleMs: cfg.rebootSettleMs, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
   })));
   manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency })));
+  let schedules!: Controller<ImageSchedule>;
+  manager.addController((ctx) => asAny(schedules = imageScheduleController(ctx, { clouds, contexts, clock: cfg.clock ?? wallClock })));
   wakers.set(IMAGE_CAPTURE, (key) => captures.enqueue(key));
   wakers.set(INSTANCE_BUNDLE, (key) => bundles.enqueue(key));
 
@@ -74,6 +78,9 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
       const profile = { metadata: { namespace, name } };
       for (const c of captures.primary.list()) {
         if (usesProfile(c, profile, defaultProfile)) captures.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
+      }
+      for (const sc of schedules.primary.list()) {
+        if (usesProfile({ metadata: sc.metadata, spec: sc.spec.captureTemplate }, profile, defaultProfile)) schedules.enqueue(`${sc.metadata.namespace}/${sc.metadata.name}`);
       }
       for (const b of bundles.primary.list()) {
         if (usesProfile(b, profile, defaultProfile)) bundles.enqueue(`${b.metadata.namespace}/${b.metadata.name}`);

@@ -7,6 +7,7 @@ export const KINDS = {
   ImageCapture: { kind: 'ImageCapture', plural: 'imagecaptures', singular: 'imagecapture', shortNames: ['icap'] },
   InstanceBundle: { kind: 'InstanceBundle', plural: 'instancebundles', singular: 'instancebundle', shortNames: ['ibun'] },
   CloudProfile: { kind: 'CloudProfile', plural: 'cloudprofiles', singular: 'cloudprofile', shortNames: ['cprof'] },
+  ImageSchedule: { kind: 'ImageSchedule', plural: 'imageschedules', singular: 'imageschedule', shortNames: ['isched'] },
 } as const;
 export const CATEGORY = 'eucalyptus-imaging';
 
@@ -28,3 +29,9 @@ export function ownerTagValue(obj: { metadata?: { namespace?: string; name?: str
  * released without touching the cloud, and an Event lists the cloud objects left behind.
  */
 export const ABANDON_ANNOTATION = `${GROUP}/abandon-cloud-objects`;
+
+/** Labels and annotation on the ImageCaptures an ImageSchedule creates. */
+export const SCHEDULE_UID_LABEL = `${GROUP}/schedule-uid`;
+export const SCHEDULE_NAME_LABEL = `${GROUP}/schedule`;
+export const INSTANCE_LABEL = `${GROUP}/instance-id`;
+export const SCHEDULED_TIME_ANNOTATION = `${GROUP}/scheduled-time`;

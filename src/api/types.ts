@@ -170,3 +170,53 @@ export interface CloudProfile {
   spec: CloudProfileSpec;
   status?: CloudProfileStatus;
 }
+
+// --------------------------------------------------------------- ImageSchedule
+
+export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
+
+/** An ImageCapture spec without instanceId; the image name is a template rendered per instance and run. */
+export interface CaptureTemplate extends Omit<ImageCaptureSpec, 'instanceId' | 'image'> {
+  image: { nameTemplate: string; description?: string; tags?: Record<string, string> };
+}
+
+export interface ImageScheduleSpec {
+  schedule: string;
+  timeZone?: string;
+  suspend?: boolean;
+  startingDeadlineSeconds?: number;
+  concurrencyPolicy?: ConcurrencyPolicy;
+  instances: { ids?: string[]; tags?: Record<string, string> };
+  captureTemplate: CaptureTemplate;
+  retention?: { keepLast?: number; maxAge?: string; keepFailed?: number };
+}
+
+export type RunResult = 'Running' | 'Succeeded' | 'Failed' | 'NoInstances';
+
+export interface ScheduleRun {
+  scheduledTime: string;
+  result: RunResult;
+  captures: number;
+  succeeded: number;
+  failed: number;
+  message?: string;
+}
+
+export interface ImageScheduleStatus {
+  lastScheduleTime?: string;
+  nextScheduleTime?: string;
+  lastSuccessfulTime?: string;
+  active?: Array<{ name: string; instanceId: string }>;
+  activeCount?: number;
+  history?: ScheduleRun[];
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface ImageSchedule {
+  apiVersion: string;
+  kind: 'ImageSchedule';
+  metadata: ObjectMeta;
+  spec: ImageScheduleSpec;
+  status?: ImageScheduleStatus;
+}

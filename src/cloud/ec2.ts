@@ -278,6 +278,19 @@ export async function describeInstances(gw: CloudGateway, ids: string[]): Promis
   }));
 }
 
+/**
+ * Ids of the running or stopped instances carrying every tag (values may use EC2's * and ? wildcards), in one
+ * DescribeInstances call.
+ */
+export async function findInstancesByTags(gw: CloudGateway, tags: Tags): Promise<string[]> {
+  const filters: Filter[] = [
+    ...Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
+    { Name: 'instance-state-name', Values: ['running', 'stopped'] },
+  ];
+  const out = await gw.send(new DescribeInstancesCommand({ Filters: filters }));
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId).filter((id): id is string => !!id).sort();
+}
+
 export async function rebootInstance(gw: CloudGateway, instanceId: string): Promise<void> {
   await gw.send(new RebootInstancesCommand({ InstanceIds: [instanceId] }));
 }

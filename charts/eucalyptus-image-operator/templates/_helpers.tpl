@@ -71,14 +71,18 @@ the ClusterRole (all namespaces) and the per-namespace Roles (watchNamespaces).
 */}}
 {{- define "eio.rules" -}}
 - apiGroups: ["imaging.eucalyptus.dev"]
-  resources: ["imagecaptures", "instancebundles", "cloudprofiles"]
+  resources: ["imagecaptures", "instancebundles", "cloudprofiles", "imageschedules"]
   verbs: ["get", "list", "watch", "patch", "update"]
 - apiGroups: ["imaging.eucalyptus.dev"]
-  resources: ["imagecaptures/status", "instancebundles/status", "cloudprofiles/status"]
+  resources: ["imagecaptures/status", "instancebundles/status", "cloudprofiles/status", "imageschedules/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: ["imaging.eucalyptus.dev"]
-  resources: ["imagecaptures/finalizers", "instancebundles/finalizers", "cloudprofiles/finalizers"]
+  resources: ["imagecaptures/finalizers", "instancebundles/finalizers", "cloudprofiles/finalizers", "imageschedules/finalizers"]
   verbs: ["update"]
+# ImageSchedules create the ImageCaptures of each run and delete the ones retention prunes.
+- apiGroups: ["imaging.eucalyptus.dev"]
+  resources: ["imagecaptures"]
+  verbs: ["create", "delete"]
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]

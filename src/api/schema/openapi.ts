@@ -17,6 +17,7 @@ export interface Schema {
   required?: string[];
   additionalProperties?: Schema;
   maxProperties?: number;
+  minProperties?: number;
   items?: Schema;
   maxItems?: number;
   minItems?: number;

@@ -15,7 +15,7 @@ import { CAPTURE_PHASES } from '../../../src/api/schema/imagecapture.ts';
 import { repoRoot } from './chart.ts';
 
 const customizations = join(repoRoot, 'argocd/resource_customizations/imaging.eucalyptus.dev');
-const KINDS = ['ImageCapture', 'InstanceBundle', 'CloudProfile'];
+const KINDS = ['ImageCapture', 'InstanceBundle', 'CloudProfile', 'ImageSchedule'];
 
 interface HealthTest { healthStatus: { status: string; message: string }; inputPath: string }
 interface Outcome { status?: string; message?: string; error?: string }
@@ -91,7 +91,8 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
         expect(outcomes[i], `${kind} ${t.inputPath}`).to.deep.equal({ status: t.healthStatus.status, message: t.healthStatus.message });
       });
       // Every Argo CD health state the script can produce is exercised.
-      expect(new Set(tests.map((t) => t.healthStatus.status))).to.deep.equal(new Set(['Healthy', 'Progressing', 'Degraded']));
+      const states = ['Healthy', 'Progressing', 'Degraded', ...(kind === 'ImageSchedule' ? ['Suspended'] : [])];
+      expect(new Set(tests.map((t) => t.healthStatus.status))).to.deep.equal(new Set(states));
     });
   }
 

@@ -7,7 +7,7 @@ import { chartDir, envOf, operatorContainer, parseManifests, type K8sObject } fr
 import { canI, describePermission, forbiddenIn, leaseNeeds, neededIn, type Permission } from './rbac.ts';
 
 const SA = 'eio-eucalyptus-image-operator';
-const CRDS = ['imagecaptures', 'instancebundles', 'cloudprofiles'].map((p) => `customresourcedefinitions/${p}.imaging.eucalyptus.dev`);
+const CRDS = ['imagecaptures', 'instancebundles', 'cloudprofiles', 'imageschedules'].map((p) => `customresourcedefinitions/${p}.imaging.eucalyptus.dev`);
 
 async function expectPermissions(env: TestEnv, sa: { namespace: string; name: string }, perms: Permission[], allowed: boolean): Promise<void> {
   const answers = await canI(env, sa, perms);

@@ -65,9 +65,10 @@ describe('Helm chart (rendered offline)', function () {
       const role = findObject(objects, 'ClusterRole') as unknown as { metadata: { name: string }; rules: Rule[] };
       expect(role.metadata.name).to.equal(`eio-eucalyptus-image-operator-${NS}`);
       expect(role.rules).to.deep.equal([
-        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures', 'instancebundles', 'cloudprofiles'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
-        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures/status', 'instancebundles/status', 'cloudprofiles/status'], verbs: ['get', 'patch', 'update'] },
-        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures/finalizers', 'instancebundles/finalizers', 'cloudprofiles/finalizers'], verbs: ['update'] },
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures', 'instancebundles', 'cloudprofiles', 'imageschedules'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures/status', 'instancebundles/status', 'cloudprofiles/status', 'imageschedules/status'], verbs: ['get', 'patch', 'update'] },
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures/finalizers', 'instancebundles/finalizers', 'cloudprofiles/finalizers', 'imageschedules/finalizers'], verbs: ['update'] },
+        { apiGroups: ['imaging.eucalyptus.dev'], resources: ['imagecaptures'], verbs: ['create', 'delete'] },
         { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
       ]);

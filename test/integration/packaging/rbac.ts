@@ -25,7 +25,7 @@ export async function canI(env: TestEnv, sa: { namespace: string; name: string }
   }));
 }
 
-const KINDS = ['imagecaptures', 'instancebundles', 'cloudprofiles'].map((k) => `${k}.imaging.eucalyptus.dev`);
+const KINDS = ['imagecaptures', 'instancebundles', 'cloudprofiles', 'imageschedules'].map((k) => `${k}.imaging.eucalyptus.dev`);
 
 /** Everything the operator does, in a namespace it reconciles. */
 export function neededIn(namespace: string): Permission[] {
@@ -40,6 +40,8 @@ export function neededIn(namespace: string): Permission[] {
       { verb, resource: 'events.events.k8s.io', namespace },
     ]),
     { verb: 'get', resource: 'secrets', namespace },
+    // ImageSchedules create the captures of each run and delete the pruned ones.
+    ...['create', 'delete'].map((verb) => ({ verb, resource: 'imagecaptures.imaging.eucalyptus.dev', namespace })),
   ];
 }
 

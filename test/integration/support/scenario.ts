@@ -32,7 +32,7 @@ export function installCrds(env: TestEnv): Promise<void> {
  */
 export const DIALECT_PROFILES = ['eucalyptus-3.4', 'eucalyptus-4.0'] as const;
 
-export type PluralKind = 'imagecaptures' | 'instancebundles' | 'cloudprofiles';
+export type PluralKind = 'imagecaptures' | 'instancebundles' | 'cloudprofiles' | 'imageschedules';
 
 export interface ScenarioOptions {
   profile?: EucasimOptions['profile'];

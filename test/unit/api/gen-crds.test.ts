@@ -24,6 +24,7 @@ describe('scripts/gen-crds', function () {
       'crds/imaging.eucalyptus.dev_imagecaptures.yaml',
       'crds/imaging.eucalyptus.dev_instancebundles.yaml',
       'crds/imaging.eucalyptus.dev_cloudprofiles.yaml',
+      'crds/imaging.eucalyptus.dev_imageschedules.yaml',
     ]);
     for (const f of files) expect(parse(f.text)).to.include({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' });
   });

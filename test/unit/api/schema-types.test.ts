@@ -1,9 +1,10 @@
 // The schemas and the TypeScript interfaces in api/types.ts must describe the same fields. The key lists below
 // are checked against the interfaces by the compiler (`satisfies`) and against the schemas by the test.
 import { expect } from 'chai';
-import { cloudProfile, imageCapture, instanceBundle } from '../../../src/api/schema/index.ts';
+import { cloudProfile, imageCapture, imageSchedule, instanceBundle } from '../../../src/api/schema/index.ts';
 import type {
-  CloudProfileSpec, CloudProfileStatus, ImageCaptureSpec, ImageCaptureStatus, InstanceBundleSpec, InstanceBundleStatus,
+  CloudProfileSpec, CloudProfileStatus, ImageCaptureSpec, ImageCaptureStatus, ImageScheduleSpec, ImageScheduleStatus,
+  InstanceBundleSpec, InstanceBundleStatus,
 } from '../../../src/api/types.ts';
 
 const keys = {
@@ -29,6 +30,12 @@ const keys = {
   cloudProfileStatus: {
     capabilities: 1, unknownCapabilities: 1, accountId: 1, lastCheckedAt: 1, observedGeneration: 1, conditions: 1,
   } satisfies Record<keyof CloudProfileStatus, 1>,
+  imageScheduleSpec: {
+    schedule: 1, timeZone: 1, suspend: 1, startingDeadlineSeconds: 1, concurrencyPolicy: 1, instances: 1, captureTemplate: 1, retention: 1,
+  } satisfies Record<keyof ImageScheduleSpec, 1>,
+  imageScheduleStatus: {
+    lastScheduleTime: 1, nextScheduleTime: 1, lastSuccessfulTime: 1, active: 1, activeCount: 1, history: 1, observedGeneration: 1, conditions: 1,
+  } satisfies Record<keyof ImageScheduleStatus, 1>,
 };
 
 describe('api schemas match api/types.ts', () => {
@@ -39,6 +46,8 @@ describe('api schemas match api/types.ts', () => {
     ['InstanceBundle status', instanceBundle.status, keys.instanceBundleStatus],
     ['CloudProfile spec', cloudProfile.spec, keys.cloudProfileSpec],
     ['CloudProfile status', cloudProfile.status, keys.cloudProfileStatus],
+    ['ImageSchedule spec', imageSchedule.spec, keys.imageScheduleSpec],
+    ['ImageSchedule status', imageSchedule.status, keys.imageScheduleStatus],
   ] as const;
   for (const [name, schema, expected] of pairs) {
     it(`${name} has exactly the interface's fields`, () => {
