@@ -21,7 +21,7 @@ describe('samples', () => {
   it('has the documented samples', async () => {
     expect([...(await load()).keys()].sort()).to.deep.equal([
       'cloudprofile-demo.yaml', 'imagecapture-ebs.yaml', 'imagecapture-instancestore-refused.yaml', 'imagecapture-noreboot.yaml',
-      'imagecapture-stopped.yaml', 'instancebundle-euca40.yaml', 'instancebundle-linux.yaml',
+      'imagecapture-stopped.yaml', 'imageschedule-nightly-web.yaml', 'instancebundle-euca40.yaml', 'instancebundle-linux.yaml',
     ]);
   });
   it('creates Secrets and CloudProfiles in sync wave -1, before what uses them', async () => {
@@ -37,7 +37,7 @@ describe('samples', () => {
     const secrets = new Set(all.filter((d) => d.kind === 'Secret').map((d) => d.metadata.name));
     for (const d of all) {
       if (d.apiVersion !== API_VERSION) continue;
-      const ref = (d.spec?.cloudRef as { name?: string } | undefined)?.name;
+      const ref = ((d.spec?.cloudRef ?? (d.spec?.captureTemplate as { cloudRef?: unknown } | undefined)?.cloudRef) as { name?: string } | undefined)?.name;
       if (ref) expect(profiles, d.metadata.name).to.include(ref);
       const secret = (d.spec?.credentialsSecretRef as { name?: string } | undefined)?.name;
       if (secret) expect(secrets, d.metadata.name).to.include(secret);
