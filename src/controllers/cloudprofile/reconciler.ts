@@ -6,6 +6,7 @@ import { markReady, markReconciling, markStalled, setCondition, observeGeneratio
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities, DetectionResult } from '../../cloud/capabilities.ts';
 import { CloudError } from '../../cloud/errors.ts';
+import { checkFlowCalls, FlowCallRefused } from '../../cloud/flow-calls.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
@@ -45,6 +46,7 @@ export class CloudProfileReconciler {
       const settings = await this.deps.clouds.settingsFor(obj);
       const gw = this.deps.gateway(settings);
       await gw.send(new DescribeAvailabilityZonesCommand({}));
+      const flowCalls = await checkFlowCalls(gw);
       const detection = await this.deps.capabilities(gw);
       const caps = detection.capabilities;
       status.capabilities = { ...caps };
@@ -57,15 +59,18 @@ export class CloudProfileReconciler {
         this.deps.events.warning(obj, 'ProbeFailed', now.message);
       }
       status.conditions = setCondition(status.conditions ?? [], { type: 'CredentialsValid', status: 'True', reason: 'Succeeded', message: 'the cloud accepted the credentials' }, gen);
-      status = markReady(status, `cloud ${obj.spec.ec2Endpoint} reachable; ${describeCaps(caps)}`, gen);
+      status = markReady(status, `cloud ${obj.spec.ec2Endpoint} reachable; ${flowCalls.join(' and ')} answer; ${describeCaps(caps)}`, gen);
       ready = true;
     } catch (err) {
       if (err instanceof CloudError && (err.kind === 'throttled' || err.kind === 'retryable')) {
-        // Transient: a Ready profile stays Ready (its resources keep working); a new one reports why it waits.
-        // Either way the work queue retries with backoff.
-        if (!wasReady) {
+        // Transient: a Ready profile whose spec is unchanged stays Ready (its resources keep working). A new or
+        // edited one reports why it waits, and the pass records the generation it looked at: an edit is not
+        // Ready until its spec was checked, but is never left unacknowledged (kstatus would read it as
+        // InProgress forever). Either way the work queue retries with backoff.
+        const edited = obj.status?.observedGeneration !== gen;
+        if (!wasReady || edited) {
           status = markReconciling(status, err.kind === 'throttled' ? 'Throttled' : 'CloudUnreachable', `checking the cloud: ${err.message} (retrying)`, gen);
-          await this.deps.patchStatus(obj, { ...status, observedGeneration: gen });
+          await this.deps.patchStatus(obj, observeGeneration(status, gen));
         }
         throw err;
       }
@@ -91,6 +96,7 @@ export class CloudProfileReconciler {
 
 function explain(err: unknown): { reason: string; message: string } {
   if (err instanceof StallError) return { reason: err.reason, message: err.message };
+  if (err instanceof FlowCallRefused) return { reason: 'CloudRejected', message: err.message };
   if (err instanceof CloudError) {
     if (err.kind === 'auth') return { reason: 'CredentialsRejected', message: `the cloud rejected the credentials: ${err.code}; check the accessKeyId and secretAccessKey in the Secret` };
     if (err.kind === 'throttled') return { reason: 'Throttled', message: `the cloud is throttling requests: ${err.message}` };

@@ -6,7 +6,8 @@ import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import type { CloudProfile, ImageCapture } from '../../../src/api/types.ts';
 import { API_VERSION } from '../../../src/api/constants.ts';
-import { startAnswerShim, type AnswerShim } from '../support/answer-shim.ts';
+import { HTML_500, startAnswerShim, type AnswerShim } from '../support/answer-shim.ts';
+import { kstatus, type Stored } from '../status/judges.ts';
 import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 
 describe('CloudProfile with a failing capability probe', function () {
@@ -80,5 +81,75 @@ describe('a flow that needs an action the cloud refuses', function () {
     expect(stalled.reason).to.equal('UnsupportedByCloud');
     expect(stalled.message).to.match(/CreateImage: InvalidAction: The action CreateImage is not valid/);
     expect(shim.answered).to.deep.equal(['CreateImage']);
+  });
+});
+
+describe('CloudProfile Ready: the calls every flow needs, and an edit while the cloud is unreachable', function () {
+  this.timeout(120_000);
+  let s: Scenario;
+  let shim: AnswerShim | undefined;
+  const cond = (p: CloudProfile | undefined, type: string) => p?.status?.conditions?.find((c) => c.type === type);
+  const shimmedProfile = (name: string, endpoint: string) => s.env.kubectl(['apply', '-n', s.namespace, '-f', '-'], {
+    input: JSON.stringify({ apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name }, spec: { ec2Endpoint: endpoint, s3Endpoint: s.sim.s3Url, region: 'eucalyptus', credentialsSecretRef: { name: `${s.cloudName}-credentials` } } }),
+  });
+  before(async () => {
+    // Eucalyptus 3.4 refuses MaxResults as an unknown parameter: Ready proves the checks do without it.
+    s = await startScenario({ profile: 'eucalyptus-3.4' });
+  });
+  afterEach(async () => {
+    s.sim.faults.clear();
+    await shim?.close();
+    shim = undefined;
+  });
+  after(async () => s?.close());
+
+  it('is Ready once DescribeInstances and DescribeImages answer, sent without MaxResults, and says so', async () => {
+    const p = await s.get<CloudProfile>('cloudprofiles', s.cloudName);
+    expect(cond(p, 'Ready')!.message).to.include('DescribeInstances and DescribeImages answer');
+    const sent = [...s.sim.log.entries('DescribeInstances'), ...s.sim.log.entries('DescribeImages')];
+    expect(sent.some((e) => e.params['Filter.1.Name'] === 'instance-id')).to.equal(true);
+    expect(sent.some((e) => e.params['Owner.1'] === 'self' && e.params['Filter.1.Name'] === 'name')).to.equal(true);
+    expect(sent.filter((e) => 'MaxResults' in e.params)).to.deep.equal([]);
+  });
+
+  it('a refused DescribeImages is Stalled CloudRejected naming the call; a 5xx on DescribeInstances waits naming it', async () => {
+    const refusal = '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>x</RequestID></Response>';
+    shim = await startAnswerShim(s.sim.url, { DescribeImages: { status: 403, contentType: 'text/xml', body: refusal } });
+    const broken = await startAnswerShim(s.sim.url, { DescribeInstances: HTML_500 });
+    try {
+      await shimmedProfile('refuses-images', shim.url);
+      await shimmedProfile('broken-instances', broken.url);
+      const stalled = await s.waitForCondition('cloudprofiles', 'refuses-images', 'Stalled', 'True', 30_000) as unknown as CloudProfile;
+      expect(cond(stalled, 'Stalled')!.reason).to.equal('CloudRejected');
+      expect(cond(stalled, 'Ready')!.message).to.match(/refused DescribeImages, which every capture and bundle needs: DescribeImages: UnauthorizedOperation/);
+      const waiting = await s.waitForCondition('cloudprofiles', 'broken-instances', 'Reconciling', 'True', 30_000) as unknown as CloudProfile;
+      expect(cond(waiting, 'Ready')).to.include({ status: 'False', reason: 'CloudUnreachable' });
+      expect(cond(waiting, 'Ready')!.message).to.match(/^checking the cloud: DescribeInstances: /);
+      expect(cond(waiting, 'Stalled')?.status).to.not.equal('True');
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('edited while the cloud is unreachable: the generation is recorded with the reason, Ready again once it answers', async () => {
+    const before = (await s.get<CloudProfile>('cloudprofiles', s.cloudName))!;
+    expect(cond(before, 'Ready')!.status).to.equal('True');
+    s.sim.faults.set({ serverError: { actions: ['DescribeAvailabilityZones'], status: 503 } });
+    await s.env.kubectl(['patch', '-n', s.namespace, 'cloudprofiles', s.cloudName, '--type=merge', '-p', '{"spec":{"rateLimit":{"qps":150}}}']);
+    const gen = before.metadata!.generation! + 1;
+    let seen: CloudProfile | undefined;
+    await waitFor(async () => {
+      seen = await s.get<CloudProfile>('cloudprofiles', s.cloudName);
+      return seen?.status?.observedGeneration === gen;
+    }, { timeoutMs: 30_000, message: 'the edit recorded while the cloud is unreachable' });
+    expect(cond(seen, 'Reconciling')).to.include({ status: 'True', reason: 'CloudUnreachable' });
+    expect(cond(seen, 'Ready')).to.include({ status: 'False', reason: 'CloudUnreachable' });
+    expect(cond(seen, 'Ready')!.message).to.match(/DescribeAvailabilityZones/);
+    expect(seen!.status!.conditions!.every((c) => c.observedGeneration === gen)).to.equal(true);
+    expect((await kstatus([seen as unknown as Stored]))[0]).to.include({ status: 'InProgress' });
+    s.sim.faults.clear();
+    const ready = await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'True', 60_000) as unknown as CloudProfile;
+    expect(ready.status!.observedGeneration).to.equal(gen);
+    expect((await kstatus([ready as unknown as Stored]))[0]).to.include({ status: 'Current' });
   });
 });
