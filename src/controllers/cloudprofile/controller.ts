@@ -42,7 +42,11 @@ export function cloudProfileController(ctx: ManagerContext, o: CloudProfileContr
     recheckReadyMs: o.recheckReadyMs ?? 10 * 60_000,
     recheckNotReadyMs: o.recheckNotReadyMs ?? 15_000,
   });
-  profiles.on('delete', (p) => o.registry.remove(`${p.metadata.namespace}/${p.metadata.name}`));
+  profiles.on('delete', (p) => {
+    o.registry.remove(`${p.metadata.namespace}/${p.metadata.name}`);
+    // Its resources say at once that it is gone (a finished capture keeps its Ready image and shows a condition).
+    o.profileChanged(p.metadata.namespace!, p.metadata.name!);
+  });
   return new Controller<CloudProfile>({
     name: 'cloudprofile',
     primary: profiles,

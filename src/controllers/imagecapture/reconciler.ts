@@ -17,6 +17,7 @@ import { CaptureState } from './state.ts';
 import type { StepResult } from './step-result.ts';
 import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL, loadInstance } from './validate.ts';
 import { sameTags, type TagSyncResult } from './tag-sync.ts';
+import { removeCondition } from '../../api/conditions.ts';
 import { verifyImage } from './verify.ts';
 
 export interface ImageCaptureDeps {
@@ -83,10 +84,19 @@ export class ImageCaptureReconciler {
     }
     if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
 
-    const { settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef);
+    let settings: CloudSettings;
+    try {
+      ({ settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef));
+    } catch (err) {
+      if (state.status.phase === 'Available' && (err instanceof StallError || err instanceof WaitError)) return this.availableWithoutProfile(state, err);
+      throw err;
+    }
     const cloud = await this.deps.cloudContext(settings);
 
-    if (state.status.phase === 'Available') return this.verifyAvailable(cloud, state);
+    if (state.status.phase === 'Available') {
+      this.profileBack(state);
+      return this.verifyAvailable(cloud, state);
+    }
     state.status.startedAt ??= new Date().toISOString();
     this.checkTimeout(state);
 
@@ -154,6 +164,29 @@ export class ImageCaptureReconciler {
     state.status.appliedTags = tags.applied;
     if (tags.added.length) this.deps.events.normal(state.obj, reason, `${verb}: ${tags.added.join('; ')}`);
     if (tags.removed.length) this.deps.events.normal(state.obj, reason, `removed tags no longer in spec.image.tags: ${tags.removed.join('; ')}`);
+  }
+
+  /**
+   * A finished capture whose CloudProfile is gone or not Ready: the image exists and stays Ready (kstatus Current,
+   * Argo CD Healthy); the condition CloudProfileReady=False and one Warning Event say what the operator can no
+   * longer do. A deletion that needs the cloud shows that it waits (phase Deleting) when it happens.
+   */
+  private availableWithoutProfile(state: CaptureState, err: StallError | WaitError): ReconcileOutcome {
+    const before = state.condition(PROFILE_CONDITION);
+    const message = `${err.message}; image ${state.status.imageId} stays available, but until then the operator cannot check it or apply edits (tags) to it, and deleting this capture waits for the CloudProfile (or the annotation ${ABANDON_ANNOTATION}=true)`;
+    state.step(PROFILE_CONDITION, 'False', err.reason, message);
+    // A capture stalled by this before (older operators flipped it to Stalled) is Ready again: its image exists.
+    if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
+    if (before?.status !== 'False' || before.reason !== err.reason) this.deps.events.warning(state.obj, err.reason, message);
+    return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
+  }
+
+  /** The CloudProfile is Ready again: the condition that said otherwise goes. */
+  private profileBack(state: CaptureState): void {
+    if (!state.condition(PROFILE_CONDITION)) return;
+    state.status.conditions = removeCondition(state.status.conditions, PROFILE_CONDITION);
+    if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
+    this.deps.events.normal(state.obj, 'CloudProfileReady', 'the CloudProfile is Ready again');
   }
 
   /** A finished capture looks at its image now and then: one deregistered by hand is reported, never re-created. */
@@ -297,6 +330,9 @@ function recordedObjects(state: CaptureState): string[] {
   const ids = [s.imageId, ...(s.snapshots ?? []).map((x) => x.snapshotId)];
   return [...new Set(ids.filter((x): x is string => !!x))];
 }
+
+/** Present on an Available capture only while its CloudProfile is missing or not Ready. */
+const PROFILE_CONDITION = 'CloudProfileReady';
 
 /** Stalls caused by something outside the resource (profile, Secret): re-evaluated on every pass. */
 const RECOVERABLE = new Set(['CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid']);

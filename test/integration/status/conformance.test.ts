@@ -15,8 +15,9 @@ interface Truth { kstatus: string; argocd: string }
 
 /**
  * What the operator is doing at this version: deleting; not yet looking at this generation; stopped and saying
- * why (a Stalled condition: a refusal, or an Available capture whose CloudProfile disappeared); done (phase
- * Available, or a Ready CloudProfile, which has no phase); otherwise working.
+ * why (a Stalled condition: a refusal); done (phase Available, also while its CloudProfile is gone: the image
+ * exists, the condition CloudProfileReady=False says what the operator cannot do; or a Ready CloudProfile, which
+ * has no phase); otherwise working.
  */
 function truth(v: Stored): Truth {
   if (v.metadata.deletionTimestamp) return { kstatus: 'Terminating', argocd: 'Progressing' };
@@ -160,7 +161,7 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
     expect(stalled.at(-1)!.status!.conditions!.find((c) => c.type === 'Stalled')?.reason).to.equal('CredentialsSecretNotFound');
   });
 
-  it('a deletion blocked by a missing CloudProfile: phase Deleting with the step, in progress everywhere, done once it is back', async () => {
+  it('a missing CloudProfile: an Available capture stays done with a condition; its deletion is Deleting with the step, in progress everywhere, done once it is back', async () => {
     expect((await kubectl(['create', '-f', '-'], profile('conformance-blocked'))).code).to.equal(0);
     expect((await wait('cloudprofile/conformance-blocked', 'condition=Ready', '60s')).code).to.equal(0);
     const m = captureManifest(s, seedInstance(s).id, { strategy: 'CreateImage', deletionPolicy: 'Delete' });
@@ -169,6 +170,14 @@ describe('status conformance: kstatus, Argo CD and kubectl wait over every store
     await s.create('imagecaptures', m);
     expect((await wait(`imagecapture/${name}`, 'condition=Ready', '90s')).code).to.equal(0);
     expect((await kubectl(['delete', 'cloudprofile/conformance-blocked'])).code).to.equal(0);
+    // The finished capture keeps its Ready image and says the profile is gone: done for every judge, not Failed.
+    expect((await wait(`imagecapture/${name}`, 'condition=CloudProfileReady=False', '30s')).code).to.equal(0);
+    const orphaned = (await judge(name)).at(-1)!;
+    expect(orphaned.status!.phase).to.equal('Available');
+    expect(orphaned.status!.conditions!.find((c) => c.type === 'CloudProfileReady')).to.include({ reason: 'CloudProfileNotFound' });
+    expect(orphaned.status!.conditions!.find((c) => c.type === 'Stalled')?.status).to.not.equal('True');
+    expect((await kstatus([orphaned]))[0]).to.include({ status: 'Current' });
+    expect((await wait(`imagecapture/${name}`, 'condition=Ready', '5s')).code).to.equal(0);
     await s.remove('imagecaptures', name);
     expect((await wait(`imagecapture/${name}`, 'jsonpath={.status.phase}=Deleting', '60s')).code).to.equal(0);
     const blocked = (await judge(name)).at(-1)!;
