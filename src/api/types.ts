@@ -49,6 +49,10 @@ export interface ImageCaptureSpec {
   deletionPolicy?: DeletionPolicy;
   /** Go-style duration (`90m`, `2h`, `1h30m`). */
   timeout?: string;
+  /** Accounts (12 digits) and/or `all` that may launch the image. */
+  launchPermissions?: string[];
+  /** With deletionPolicy Retain: revoke the granted launch permissions at deletion. */
+  revokeLaunchPermissionsOnDeletion?: boolean;
 }
 
 export type CapturePhase =
@@ -85,6 +89,8 @@ export interface ImageCaptureStatus {
   conditions?: Condition[];
   /** Cloud objects left behind on purpose (Retain) or that could not be removed, so nothing is lost silently. */
   retainedObjects?: string[];
+  /** The launch permissions this capture granted (only these are revoked). */
+  launchPermissions?: string[];
 }
 
 export interface ImageCapture {
@@ -105,6 +111,10 @@ export interface InstanceBundleSpec {
   register?: { name: string; description?: string; architecture?: 'i386' | 'x86_64' };
   deletionPolicy?: DeletionPolicy;
   timeout?: string;
+  /** Accounts (12 digits) and/or `all` that may launch the image. */
+  launchPermissions?: string[];
+  /** With deletionPolicy Retain: revoke the granted launch permissions at deletion. */
+  revokeLaunchPermissionsOnDeletion?: boolean;
 }
 
 export type BundlePhase = 'Pending' | 'Bundling' | 'Registering' | 'Available' | 'Failed' | 'Deleting';
@@ -121,6 +131,8 @@ export interface InstanceBundleStatus {
   completedAt?: string;
   observedGeneration?: number;
   conditions?: Condition[];
+  /** The launch permissions this bundle granted on its registered image (only these are revoked). */
+  launchPermissions?: string[];
 }
 
 export interface InstanceBundle {

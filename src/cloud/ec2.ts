@@ -3,9 +3,9 @@
 import {
   BundleInstanceCommand, CancelBundleTaskCommand, CreateImageCommand,
   CreateSnapshotCommand, CreateTagsCommand, DeleteTagsCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DeregisterImageCommand,
-  DescribeBundleTasksCommand, DescribeImagesCommand, DescribeInstancesCommand,
+  DescribeBundleTasksCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand,
   DescribeSnapshotsCommand, DescribeVolumesCommand, RebootInstancesCommand,
-  RegisterImageCommand,
+  ModifyImageAttributeCommand, RegisterImageCommand, type LaunchPermission,
   type BlockDeviceMapping as SdkBlockDeviceMapping, type BundleTask, type Filter, type Image,
   type Instance, type Snapshot, type Tag, type TagSpecification, type Volume, type ResourceType, type ArchitectureValues,
 } from '@aws-sdk/client-ec2';
@@ -435,6 +435,21 @@ export async function findImageByName(gw: CloudGateway, name: string): Promise<I
   const out = await gw.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }));
   const images = (out.Images ?? []).map(toImageInfo).filter((i) => i.name === name);
   return images.find((i) => i.state === 'available' || i.state === 'pending') ?? images[0];
+}
+
+/** Who besides the owner may launch the image: account ids, and `all` when it is public. */
+export async function describeLaunchPermissions(gw: CloudGateway, imageId: string): Promise<string[]> {
+  const out = await gw.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
+  return (out.LaunchPermissions ?? []).map((p) => (p.Group === 'all' ? 'all' : p.UserId)).filter((x): x is string => !!x).sort();
+}
+
+/** One ModifyImageAttribute adding and removing launch permissions (`all` is the public group). */
+export async function modifyLaunchPermissions(gw: CloudGateway, imageId: string, add: string[], remove: string[]): Promise<void> {
+  const item = (who: string): LaunchPermission => (who === 'all' ? { Group: 'all' } : { UserId: who });
+  await gw.send(new ModifyImageAttributeCommand({
+    ImageId: imageId,
+    LaunchPermission: { ...(add.length ? { Add: add.map(item) } : {}), ...(remove.length ? { Remove: remove.map(item) } : {}) },
+  }));
 }
 
 /** Deregistering an image that is already gone succeeds. */

@@ -155,3 +155,26 @@ export const readyColumns: PrinterColumn[] = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Status of the Ready condition.' },
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Reason of the Ready condition: the current step, Succeeded, or why it is stuck.' },
 ];
+
+/** Accounts (12 digits) that may launch the image, and `all` for public; kept in sync with the spec while Available. */
+export const launchPermissions: Schema = {
+  type: 'array',
+  description: 'Who besides the owner may launch the image: 12-digit account ids and/or all (public). Applied with ModifyImageAttribute once the image is available and kept in sync on edits; an entry removed from the list is revoked. Mutable.',
+  maxItems: 100,
+  'x-kubernetes-list-type': 'set',
+  items: { type: 'string', pattern: '^([0-9]{12}|all)$', description: 'A 12-digit account id, or all.' },
+};
+
+export const revokeLaunchPermissionsOnDeletion: Schema = {
+  type: 'boolean',
+  default: false,
+  description: 'With deletionPolicy Retain: revoke the launch permissions this resource granted when it is deleted (the image stays, private). false (the default) leaves them. With Delete the image goes, and its permissions with it.',
+};
+
+export const appliedLaunchPermissions: Schema = {
+  type: 'array',
+  maxItems: 100,
+  'x-kubernetes-list-type': 'set',
+  items: { type: 'string', maxLength: 12, description: 'A 12-digit account id, or all.' },
+  description: 'The launch permissions this resource granted on the image; only these are ever revoked.',
+};

@@ -3,7 +3,7 @@ import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
   DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
-  cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, duration, frozenOnceAvailable, imageDescription, imageName,
+  cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription, imageName,
   immutable, immutableOptional, initialStatus, instanceId, observedGeneration, progress, readyColumns, tags, timestamp,
 } from './common.ts';
 
@@ -89,6 +89,8 @@ const spec: Schema = {
       'x-kubernetes-validations': [immutable('strategy is immutable: create a new ImageCapture to capture another way')],
     },
     deletionPolicy,
+    launchPermissions,
+    revokeLaunchPermissionsOnDeletion,
     timeout: duration('Go-style duration (90m, 2h, 1h30m) after which an unfinished capture is Stalled with reason Timeout. May be changed while the capture runs; immutable once it is Available (it can no longer act).', '2h'),
   },
   'x-kubernetes-validations': [
@@ -146,6 +148,7 @@ const status: Schema = {
     progress,
     startedAt: timestamp('When the first cloud call was made.'),
     completedAt: timestamp('When the image became available or the capture failed.'),
+    launchPermissions: appliedLaunchPermissions,
     observedGeneration,
     conditions,
     retainedObjects: {

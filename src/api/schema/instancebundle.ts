@@ -2,7 +2,7 @@
 import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
-  BUCKET_PATTERN, cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, duration, frozenOnceAvailable, imageDescription,
+  BUCKET_PATTERN, cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription,
   imageName, immutable, immutableOptional, initialStatus, instanceId, observedGeneration, progress, readyColumns, timestamp,
 } from './common.ts';
 
@@ -42,6 +42,8 @@ const spec: Schema = {
       ],
     },
     deletionPolicy,
+    launchPermissions,
+    revokeLaunchPermissionsOnDeletion,
     timeout: duration('Go-style duration after which an unfinished bundle is Stalled with reason Timeout. May be changed while the bundle runs; immutable once it is Available (it can no longer act).', '2h'),
   },
   'x-kubernetes-validations': [
@@ -73,6 +75,7 @@ const status: Schema = {
     imageId: cloudId('Id of the registered image.'),
     startedAt: timestamp('When the bundle task was started.'),
     completedAt: timestamp('When the bundle completed or failed.'),
+    launchPermissions: appliedLaunchPermissions,
     observedGeneration,
     conditions,
   },

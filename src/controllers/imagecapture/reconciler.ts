@@ -19,6 +19,7 @@ import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFU
 import { sameTags, type TagSyncResult } from './tag-sync.ts';
 import { removeCondition } from '../../api/conditions.ts';
 import { verifyImage } from './verify.ts';
+import { applyLaunchPermissions, revokeLaunchPermissions, sameSet } from '../shared/launch-permissions.ts';
 
 export interface ImageCaptureDeps {
   getCapture(namespace: string, name: string): ImageCapture | undefined;
@@ -150,6 +151,7 @@ export class ImageCaptureReconciler {
     } else {
       state.step('ImageVerified', 'True', 'Succeeded', `name, description, tags on the image and its snapshots${v.devices ? ` and ${v.devices} device mapping(s)` : ''} as asked`);
     }
+    await this.launchPermissions(cloud, state);
     state.phase('Available');
     state.status.progress = 100;
     state.status.completedAt ??= new Date().toISOString();
@@ -158,6 +160,11 @@ export class ImageCaptureReconciler {
     this.deps.forget(state.key);
     this.deps.events.normal(state.obj, 'ImageAvailable', `image ${imageId} is available (strategy ${state.status.strategy})`);
     return { requeueAfterMs: this.deps.verifyAvailableEveryMs };
+  }
+
+  private async launchPermissions(cloud: CloudContext, state: CaptureState): Promise<void> {
+    await applyLaunchPermissions(cloud.gw, state.status.imageId!, state.obj.spec.launchPermissions, state,
+      (message) => this.deps.events.normal(state.obj, 'LaunchPermissionsUpdated', message));
   }
 
   private recordTags(state: CaptureState, tags: TagSyncResult, reason: string, verb: string): void {
@@ -203,6 +210,7 @@ export class ImageCaptureReconciler {
       this.deps.events.warning(state.obj, 'ImageDeregistered', `image ${imageId} no longer exists in the cloud`);
       return {};
     }
+    if (!sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) await this.launchPermissions(cloud, state);
     if (!sameTags(state.obj.spec.image.tags, state.status.appliedTags)) {
       // spec.image.tags was edited: the image and its snapshots follow.
       const v = await verifyImage(cloud, state);
@@ -251,6 +259,10 @@ export class ImageCaptureReconciler {
       const cloud = await this.deps.cloudContext((await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef)).settings);
       step = policy === 'Delete' ? 'removing the image, its snapshots and temporary objects' : 'removing temporary objects (the image is retained)';
       state.reconciling('Deleting', `deletionPolicy ${policy}: ${step}`);
+      if (policy === 'Retain' && obj.spec.revokeLaunchPermissionsOnDeletion && state.status.imageId) {
+        const revoked = await revokeLaunchPermissions(cloud.gw, state.status.imageId, state.status.launchPermissions);
+        if (revoked.length) this.deps.events.normal(obj, 'LaunchPermissionsRevoked', `image ${state.status.imageId} is retained; revoked launch permissions of ${revoked.join(', ')}`);
+      }
       const result = await cleanUp(cloud, obj, { includeImage: policy === 'Delete' });
       this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
       this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, 'capture deleted');

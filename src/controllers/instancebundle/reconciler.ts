@@ -13,6 +13,7 @@ import { tearDown } from './cleanup.ts';
 import type { BundleCloud, BundleEvents, BundleWriter } from './ports.ts';
 import { BundleWork } from './state.ts';
 import { runBundleSteps } from './steps.ts';
+import { applyLaunchPermissions, revokeLaunchPermissions, sameSet } from '../shared/launch-permissions.ts';
 
 export interface InstanceBundleDeps {
   getBundle(namespace: string, name: string): InstanceBundle | undefined;
@@ -84,9 +85,14 @@ export class InstanceBundleReconciler {
   private async run(work: BundleWork, release: () => void): Promise<ReconcileOutcome> {
     const obj = work.obj;
     if (obj.metadata.deletionTimestamp) return this.finalize(work, release);
-    // Done: nothing in the cloud changes with an edit (deletionPolicy acts at deletion); the pass still records
-    // the new generation (in reconcile), so the edit reads as acknowledged.
-    if (work.status.phase === 'Available') return {};
+    // Done: only spec.launchPermissions of a registered image acts on an edit (deletionPolicy acts at deletion);
+    // the pass still records the new generation (in reconcile), so the edit reads as acknowledged.
+    if (work.status.phase === 'Available') {
+      if (work.status.imageId && !sameSet(obj.spec.launchPermissions, work.status.launchPermissions)) {
+        await this.launchPermissions(await this.cloudFor(obj), work);
+      }
+      return {};
+    }
     if (work.stalledForGeneration && !RECOVERABLE.has(work.condition('Stalled')?.reason ?? '')) return {};
     if (!work.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
 
@@ -98,7 +104,10 @@ export class InstanceBundleReconciler {
       const before: string | undefined = work.status.phase;
       const result = await runBundleSteps(cloud, work, this.deps.events);
       if (work.status.phase !== before) this.deps.events.normal(obj, `Phase${work.status.phase}`, `bundle is now ${work.status.phase}`);
-      if (result.done) return this.complete(work);
+      if (result.done) {
+        if (work.status.imageId) await this.launchPermissions(cloud, work);
+        return this.complete(work);
+      }
       if (result.checkpoint) await this.deps.writer.patchStatus(obj, { ...work.status, observedGeneration: work.generation });
       if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, this.untilTimeout(work)) };
     }
@@ -108,6 +117,11 @@ export class InstanceBundleReconciler {
   private async cloudFor(obj: InstanceBundle): Promise<BundleCloud> {
     const { settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef);
     return this.deps.cloudContext(settings);
+  }
+
+  private async launchPermissions(cloud: BundleCloud, work: BundleWork): Promise<void> {
+    await applyLaunchPermissions(cloud.gw, work.status.imageId!, work.obj.spec.launchPermissions, work,
+      (message) => this.deps.events.normal(work.obj, 'LaunchPermissionsUpdated', message));
   }
 
   private complete(work: BundleWork): ReconcileOutcome {
@@ -166,6 +180,10 @@ export class InstanceBundleReconciler {
       const cloud = await this.cloudFor(obj);
       step = policy === 'Delete' ? 'cancelling a running task, deregistering the image and removing the bundle' : 'cancelling a running task and removing a partial bundle';
       work.reconciling('Deleting', `deletionPolicy ${policy}: ${step}`);
+      if (policy === 'Retain' && obj.spec.revokeLaunchPermissionsOnDeletion && work.status.imageId) {
+        const revoked = await revokeLaunchPermissions(cloud.gw, work.status.imageId, work.status.launchPermissions);
+        if (revoked.length) this.deps.events.normal(obj, 'LaunchPermissionsRevoked', `image ${work.status.imageId} is retained; revoked launch permissions of ${revoked.join(', ')}`);
+      }
       const result = await tearDown(cloud, work, { deleteAll: policy === 'Delete' });
       if (result.waiting) {
         work.reconciling('Cancelling', result.waiting);
