@@ -13,6 +13,7 @@ describe('api/defaults', () => {
       strategy: 'Auto',
       deletionPolicy: 'Retain',
       timeout: '2h',
+      revokeLaunchPermissionsOnDeletion: false,
     });
   });
   it('keeps values that are set, including false', () => {
