@@ -11,6 +11,7 @@ import type { Capabilities } from './capabilities.ts';
 import { cloudCallsTotal } from '../runtime/metrics.ts';
 import { classify, type CloudError } from './errors.ts';
 import { TokenBucket } from './rate-limiter.ts';
+import { UnknownActionAnswers } from './unknown-actions.ts';
 import { S3SigV2Signer } from './s3-sigv2.ts';
 import { fingerprint, type CloudSettings } from './settings.ts';
 
@@ -69,6 +70,8 @@ export class CloudGateway {
   readonly limiter: TokenBucket;
   /** Detected (and overridden) capabilities once known; ec2.ts reads tagOnCreate from here. */
   capabilities: Capabilities | undefined;
+  /** Unusable answers to actions whose capability is unknown (the registry sets what detection left unknown). */
+  readonly unknownActions = new UnknownActionAnswers();
   private readonly options: GatewayOptions;
   private readonly agents: Array<HttpAgent | HttpsAgent>;
 
@@ -138,12 +141,13 @@ export class CloudGateway {
       const client = service === 's3' ? s3 : this.ec2;
       const out = await (client.send as (c: unknown) => Promise<O>).call(client, command);
       this.count(action, 'success', started);
+      this.unknownActions.succeeded(action);
       return out;
     } catch (err) {
       const classified = classify(err, action);
       this.count(action, classified.kind, started);
       if (classified.kind === 'throttled') this.limiter.pause(this.options.throttlePauseMs ?? 1_000);
-      throw classified;
+      throw this.unknownActions.judge(action, classified);
     }
   }
 

@@ -70,6 +70,7 @@ export class CloudRegistry {
       const p = detectCapabilities(slot.gateway).then((r) => {
         slot.capabilities = r.capabilities;
         slot.gateway.capabilities = r.capabilities;
+        slot.gateway.unknownActions.unknown = r.unknown;
         return r;
       });
       // A failed detection may be retried by the next caller.

@@ -35,6 +35,8 @@ const REASON_BY_CODE: Record<string, string> = {
   UnsupportedOperation: 'UnsupportedByCloud',
   // An action the cloud does not implement at all (a capability no probe could establish, tried anyway).
   InvalidAction: 'UnsupportedByCloud',
+  // The same, for a cloud that answers such an action with 5xx or HTML pages only (unknown-actions.ts).
+  UnusableAnswer: 'UnsupportedByCloud',
   NoSuchBucket: 'BucketNotFound',
   SignatureSchemeRejected: 'S3SignatureRejected',
 };

@@ -153,3 +153,49 @@ describe('CloudProfile Ready: the calls every flow needs, and an edit while the 
     expect((await kstatus([ready as unknown as Stored]))[0]).to.include({ status: 'Current' });
   });
 });
+
+describe('a flow that needs a capability no probe established, answered with 5xx/HTML pages only', function () {
+  this.timeout(120_000);
+  let s: Scenario;
+  let shim: AnswerShim;
+  before(async () => {
+    s = await startScenario({ profile: 'eucalyptus-3.4' });
+    // moto's way of refusing an action it lacks, given by the shim since eucasim implements both: the version probe
+    // (DescribeAvailabilityZones with an unknown parameter) and CreateImage get an HTML 500 page.
+    shim = await startAnswerShim(s.sim.url, {
+      DescribeAvailabilityZones: { ...HTML_500, when: /ImagingOperatorCapabilityProbe=1/ },
+      CreateImage: HTML_500,
+    });
+    await s.env.kubectl(['apply', '-n', s.namespace, '-f', '-'], {
+      input: JSON.stringify({ apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: 'html-pages' }, spec: { ec2Endpoint: shim.url, s3Endpoint: s.sim.s3Url, region: 'eucalyptus', credentialsSecretRef: { name: `${s.cloudName}-credentials` } } }),
+    });
+  });
+  after(async () => {
+    s?.sim.faults.clear();
+    await s?.close();
+    await shim?.close();
+  });
+
+  it('tries it a bounded number of times, then stalls UnsupportedByCloud naming the action and what came back', async () => {
+    const p = await s.waitForCondition('cloudprofiles', 'html-pages', 'Ready', 'True', 30_000) as unknown as CloudProfile;
+    expect(p.status!.unknownCapabilities).to.include('createImage');
+    const m = captureManifest(s, seedInstance(s).id, { cloudRef: { name: 'html-pages' }, strategy: 'CreateImage', noReboot: true });
+    await s.create('imagecaptures', m);
+    const c = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled', 'True', 60_000) as unknown as ImageCapture;
+    const stalled = c.status!.conditions!.find((x) => x.type === 'Stalled')!;
+    expect(stalled.reason).to.equal('UnsupportedByCloud');
+    expect(stalled.message).to.match(/^CreateImage: UnusableAnswer: the cloud answered CreateImage 3 times in a row with no usable answer, last HTTP 500/);
+    expect(stalled.message).to.include('spec.capabilities.createImage');
+    expect(shim.answered.filter((a) => a === 'CreateImage')).to.have.length(3);
+    expect(c.status!.phase).to.equal('Failed');
+  });
+
+  it('an action whose capability is known keeps retrying 5xx as transient, and finishes', async () => {
+    s.sim.faults.set({ serverError: { actions: ['CreateImage'], count: 5, status: 500 } });
+    const m = captureManifest(s, seedInstance(s).id, { strategy: 'CreateImage', noReboot: true });
+    await s.create('imagecaptures', m);
+    const c = await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 90_000) as unknown as ImageCapture;
+    expect(c.status!.conditions!.find((x) => x.type === 'Stalled')?.status).to.not.equal('True');
+    expect(s.sim.log.entries('CreateImage').filter((e) => e.status === 500)).to.have.length(5);
+  });
+});

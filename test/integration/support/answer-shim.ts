@@ -9,6 +9,8 @@ export interface ShimAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** Only requests whose query and body match (e.g. one probe's extra parameter); the others go to the cloud. */
+  when?: RegExp;
 }
 
 export interface AnswerShim {
@@ -44,7 +46,7 @@ export async function startAnswerShim(target: string, answers: Record<string, Sh
       const body = await readBody(req);
       const action = actionOf(req.url ?? '/', body.toString('utf8'));
       const canned = answers[action];
-      if (canned) {
+      if (canned && (!canned.when || canned.when.test(`${req.url ?? ''} ${body.toString('utf8')}`))) {
         answered.push(action);
         res.writeHead(canned.status, { 'content-type': canned.contentType });
         res.end(canned.body);
