@@ -1,6 +1,7 @@
 // The demo: a real kube-apiserver, two simulated clouds (Eucalyptus 3.4, and 4.0 for a bundle over its SigV2-only S3), the
 // CRDs, the operator as its own process, and the samples. Shows live progress per resource until every one is
-// Ready or Stalled, prints the images the clouds registered, then tears everything down (KEEP=1 keeps it up).
+// Ready or Stalled, and until an every-minute ImageSchedule with keepLast 1 has run twice and pruned its first
+// capture; prints the images the clouds registered, then tears everything down (KEEP=1 keeps it up).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { runCommand } from '../test/env/run-command.ts';
 
 const root = join(import.meta.dirname, '..');
 const keep = process.env.KEEP === '1';
-const deadlineMs = Number(process.env.DEMO_TIMEOUT_MS ?? 180_000);
+const deadlineMs = Number(process.env.DEMO_TIMEOUT_MS ?? 240_000);
+const SCHEDULE = 'demo-every-minute';
 const NS = 'demo';
 
 type Cond = { type: string; status: string; reason?: string; message?: string };
@@ -74,20 +76,33 @@ async function main(): Promise<void> {
     }
     await kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
     const watched = docs.filter((d) => d.kind === 'ImageCapture' || d.kind === 'InstanceBundle');
+    // Runs at every minute on the wall clock: within the demo it captures twice, and keepLast 1 prunes the first.
+    await kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify({
+      apiVersion: `${GROUP}/${VERSION}`, kind: 'ImageSchedule', metadata: { name: SCHEDULE },
+      spec: {
+        schedule: '* * * * *', instances: { ids: ['i-1A2B3C4D'] }, retention: { keepLast: 1 },
+        captureTemplate: { cloudRef: { name: 'demo' }, noReboot: true, deletionPolicy: 'Delete', image: { nameTemplate: 'minutely-{instance}-{time}' } },
+      },
+    }));
+    say(`    ImageSchedule/${SCHEDULE}: every minute, instance i-1A2B3C4D, keepLast 1 (deletionPolicy Delete)`);
 
     say('==> progress (Ctrl-C to stop)');
     const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
     const plural = (k: string) => (k === 'ImageCapture' ? 'imagecaptures' : 'instancebundles');
     let last = '';
     let final: Obj[] = [];
+    let schedule: Sched | undefined;
+    let captures: string[] = [];
     while (Date.now() - started < deadlineMs) {
       final = await Promise.all(watched.map(async (d) => (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: plural(d.kind), name: d.metadata.name })) as Obj));
-      const table = final.map(row).join('\n');
+      schedule = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'imageschedules', name: SCHEDULE })) as Sched;
+      captures = await scheduledCaptures(custom);
+      const table = [...final.map(row), scheduleRow(schedule, captures)].join('\n');
       if (table !== last) {
         say(`--- ${((Date.now() - started) / 1000).toFixed(1)}s\n${table}`);
         last = table;
       }
-      if (final.every((o) => isTrue(o, 'Ready') || isTrue(o, 'Stalled'))) break;
+      if (final.every((o) => isTrue(o, 'Ready') || isTrue(o, 'Stalled')) && scheduleDone(schedule, captures)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const ready = final.filter((o) => isTrue(o, 'Ready')).length;
@@ -96,6 +111,10 @@ async function main(): Promise<void> {
       const c = o.status!.conditions!.find((x) => x.type === 'Stalled')!;
       say(`    ${o.kind}/${o.metadata.name} is Stalled (${c.reason}): ${c.message}`);
     }
+    say(`\n==> ImageSchedule/${SCHEDULE}: ${scheduleDone(schedule, captures) ? 'ran twice and pruned its first capture (keepLast 1)' : 'did not finish two runs in time'}`);
+    for (const run of schedule?.status?.history ?? []) say(`    run due ${run.scheduledTime}: ${run.result} (${run.succeeded}/${run.captures} captured)`);
+    say(`    captures kept: ${captures.join(', ') || '(none)'}`);
+    say(await kubectl(['get', 'isched', '-n', NS]));
     say('\n==> images registered, as the clouds see them');
     for (const [name, sim] of Object.entries(endpoints)) {
       for (const image of sim.state.images.values()) {
@@ -111,17 +130,35 @@ async function main(): Promise<void> {
         '\nThe demo stays up. In another terminal, in this checkout:',
         '  source .tools/env.sh             # the pinned kubectl and helm first on PATH',
         `  export KUBECONFIG=${plane.kubeconfigPath}`,
-        `  kubectl get icap,ibun,cprof -n ${NS} -w`,
+        `  kubectl get icap,ibun,cprof,isched -n ${NS} -w`,
         `  kubectl explain imagecapture.spec --recursive`,
         'Press Ctrl-C to stop.',
       ].join('\n'));
       await new Promise(() => undefined);
     }
     const expectedStalled = final.filter((o) => isTrue(o, 'Stalled') && o.metadata.name.includes('refused')).length;
-    process.exitCode = ready + expectedStalled === final.length ? 0 : 1;
+    process.exitCode = ready + expectedStalled === final.length && scheduleDone(schedule, captures) ? 0 : 1;
   } finally {
     if (!keep) await cleanup();
   }
+}
+
+type Sched = { status?: { lastScheduleTime?: string; nextScheduleTime?: string; history?: Array<{ scheduledTime: string; result: string; captures: number; succeeded: number }> } };
+
+async function scheduledCaptures(custom: CustomObjectsApi): Promise<string[]> {
+  const list = await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'imagecaptures', labelSelector: `${GROUP}/schedule=${SCHEDULE}` }) as { items: Array<{ metadata: { name: string; deletionTimestamp?: string } }> };
+  return list.items.filter((c) => !c.metadata.deletionTimestamp).map((c) => c.metadata.name);
+}
+
+/** Two successful runs, and only one capture left: the first was pruned. */
+function scheduleDone(s: Sched | undefined, captures: string[]): boolean {
+  return (s?.status?.history ?? []).filter((r) => r.result === 'Succeeded').length >= 2 && captures.length === 1;
+}
+
+function scheduleRow(s: Sched | undefined, captures: string[]): string {
+  const st = s?.status ?? {};
+  const runs = (st.history ?? []).map((r) => r.result).join(',') || 'none yet';
+  return `  ${`ImageSchedule/${SCHEDULE}`.padEnd(42)} runs: ${runs}; next ${st.nextScheduleTime ?? '-'}; captures: ${captures.join(', ') || '-'}`;
 }
 
 function isTrue(o: Obj, type: string): boolean {
