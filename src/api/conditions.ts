@@ -1,5 +1,6 @@
 // Condition types, stable reasons and pure helpers that keep the kstatus trio (Ready, Reconciling, Stalled)
 // consistent, so `kubectl wait --for=condition=Ready`, Argo CD and Flux read every kind the same way.
+import { Reasons, type Reason } from './reasons.ts';
 import type { Condition } from './types.ts';
 
 export const ConditionTypes = Object.freeze({
@@ -10,50 +11,16 @@ export const ConditionTypes = Object.freeze({
   SnapshotsCompleted: 'SnapshotsCompleted',
   BundleStored: 'BundleStored',
   ImageRegistered: 'ImageRegistered',
+  ImageVerified: 'ImageVerified',
+  LaunchPermissionsApplied: 'LaunchPermissionsApplied',
+  CloudProfileReady: 'CloudProfileReady',
+  CleanedUp: 'CleanedUp',
   CredentialsValid: 'CredentialsValid',
+  CapabilitiesDetected: 'CapabilitiesDetected',
 } as const);
 export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
 
-/** Reasons are API: users and alerts match on them, so never rename one. */
-export const Reasons = Object.freeze({
-  // terminal (Stalled)
-  InstanceNotFound: 'InstanceNotFound',
-  InstanceNotOwned: 'InstanceNotOwned',
-  InvalidInstanceState: 'InvalidInstanceState',
-  InvalidImageName: 'InvalidImageName',
-  DuplicateImageName: 'DuplicateImageName',
-  InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',
-  UnsupportedByCloud: 'UnsupportedByCloud',
-  Timeout: 'Timeout',
-  CloudProfileNotFound: 'CloudProfileNotFound',
-  CredentialsSecretNotFound: 'CredentialsSecretNotFound',
-  CredentialsSecretInvalid: 'CredentialsSecretInvalid',
-  CredentialsRejected: 'CredentialsRejected',
-  S3SignatureRejected: 'S3SignatureRejected',
-  SnapshotFailed: 'SnapshotFailed',
-  ImageFailed: 'ImageFailed',
-  BundleFailed: 'BundleFailed',
-  BucketNotFound: 'BucketNotFound',
-  ImageDeregistered: 'ImageDeregistered',
-  CloudRejected: 'CloudRejected',
-  // transient (Reconciling stays True)
-  CloudUnreachable: 'CloudUnreachable',
-  Throttled: 'Throttled',
-  // summary
-  Succeeded: 'Succeeded',
-  InProgress: 'InProgress',
-  Deleting: 'Deleting',
-  // steps (reason of Reconciling while the step runs)
-  Validating: 'Validating',
-  Rebooting: 'Rebooting',
-  CreatingSnapshots: 'CreatingSnapshots',
-  WaitingForSnapshots: 'WaitingForSnapshots',
-  CreatingImage: 'CreatingImage',
-  WaitingForImage: 'WaitingForImage',
-  Bundling: 'Bundling',
-  Registering: 'Registering',
-} as const);
-export type Reason = (typeof Reasons)[keyof typeof Reasons];
+export { Reasons, type Reason } from './reasons.ts';
 
 export type ConditionStatus = Condition['status'];
 
@@ -120,7 +87,7 @@ function setAll<S extends WithConditions>(status: S, inputs: ConditionInput[], g
 }
 
 /** Work in flight: Reconciling True with the step as reason; Ready False with the same reason; Stalled False. */
-export function markReconciling<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
+export function markReconciling<S extends WithConditions>(status: S, reason: Reason, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
   return setAll(status, [
     { type: ConditionTypes.Reconciling, status: 'True', reason, message },
     { type: ConditionTypes.Ready, status: 'False', reason, message },
@@ -129,7 +96,7 @@ export function markReconciling<S extends WithConditions>(status: S, reason: str
 }
 
 /** Terminal error: Stalled True with a stable reason and a message saying what to do; Ready and Reconciling False. */
-export function markStalled<S extends WithConditions>(status: S, reason: string, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
+export function markStalled<S extends WithConditions>(status: S, reason: Reason, message: string, generation: number | undefined, now?: Date | string): Marked<S> {
   return setAll(status, [
     { type: ConditionTypes.Stalled, status: 'True', reason, message },
     { type: ConditionTypes.Ready, status: 'False', reason, message },

@@ -3,6 +3,7 @@
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { markReady, markReconciling, markStalled, setCondition, observeGeneration } from '../../api/conditions.ts';
+import type { Reason } from '../../api/reasons.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities, DetectionResult } from '../../cloud/capabilities.ts';
 import { CloudError } from '../../cloud/errors.ts';
@@ -94,7 +95,7 @@ export class CloudProfileReconciler {
   }
 }
 
-function explain(err: unknown): { reason: string; message: string } {
+function explain(err: unknown): { reason: Reason; message: string } {
   if (err instanceof StallError) return { reason: err.reason, message: err.message };
   if (err instanceof FlowCallRefused) return { reason: 'CloudRejected', message: err.message };
   if (err instanceof CloudError) {

@@ -6,28 +6,22 @@ import { deregisterImage, describeBundleTasks, findImagesByOwner, type BundleTas
 import { deleteBundleObjects } from '../shared/bundle-objects.ts';
 import { cancelRunningTask, findBundleTask, isRunning } from '../shared/bundle-task.ts';
 import { outcomeOfCloudError } from '../shared/outcomes.ts';
-import type { BundleCloud } from './ports.ts';
-import type { BundleWork } from './state.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import type { CleanupResult } from '../shared/step-reconciler.ts';
+import type { InstanceBundleState } from './state.ts';
 
-export interface TeardownPlan {
+export interface CleanupPlan {
   /** deletionPolicy Delete: deregister the image and delete a completed bundle too. */
   deleteAll: boolean;
 }
 
-export interface TeardownResult {
-  /** Set while a cancelled task is still winding down: look again later. */
-  waiting?: string;
-  deleted: string[];
-  kept: string[];
-}
-
-async function currentTask(cloud: BundleCloud, work: BundleWork): Promise<BundleTaskInfo | undefined> {
-  const { instanceId, storage } = work.obj.spec;
+async function currentTask(cloud: KindCloud, state: InstanceBundleState): Promise<BundleTaskInfo | undefined> {
+  const { instanceId, storage } = state.obj.spec;
   const target = { instanceId, bucket: storage.bucket, prefix: storage.prefix };
-  const id = work.status.bundleId;
+  const id = state.status.bundleId;
   // BundleStored is written before BundleInstance is sent; without it and without an id no task was started,
   // and the cloud is not asked (it may not even know DescribeBundleTasks).
-  if (!id && !work.condition('BundleStored')) return undefined;
+  if (!id && !state.condition('BundleStored')) return undefined;
   // Without a recorded id the task may still exist: a crash between BundleInstance and the status write.
   const task = id ? (await describeBundleTasks(cloud.gw, [id]).catch(() => []))[0] : await findBundleTask(cloud.gw, target);
   // The same bundle id is reused for a later bundle of the instance elsewhere: that one is not ours.
@@ -35,25 +29,25 @@ async function currentTask(cloud: BundleCloud, work: BundleWork): Promise<Bundle
   return task;
 }
 
-export async function tearDown(cloud: BundleCloud, work: BundleWork, plan: TeardownPlan): Promise<TeardownResult> {
+export async function cleanUp(cloud: KindCloud, state: InstanceBundleState, plan: CleanupPlan): Promise<CleanupResult> {
   const deleted: string[] = [];
   const kept: string[] = [];
-  const task = await currentTask(cloud, work);
+  const task = await currentTask(cloud, state);
   if (task && isRunning(task.state)) {
     const asked = await cancelRunningTask(cloud.gw, task.bundleId);
-    work.status.state = asked ? 'cancelling' : task.state;
+    state.status.state = asked ? 'cancelling' : task.state;
     return { waiting: asked ? `cancelling bundle task ${task.bundleId} (was ${task.rawState ?? task.state})` : `bundle task ${task.bundleId} changed state; looking again`, deleted, kept };
   }
   if (task?.state === 'cancelling') {
-    work.status.state = 'cancelling';
+    state.status.state = 'cancelling';
     return { waiting: `waiting for bundle task ${task.bundleId} to finish cancelling`, deleted, kept };
   }
-  if (task) work.status.state = task.state;
-  const complete = task?.state === 'complete' || work.condition('BundleStored')?.status === 'True';
-  const { bucket, prefix } = work.obj.spec.storage;
+  if (task) state.status.state = task.state;
+  const complete = task?.state === 'complete' || state.condition('BundleStored')?.status === 'True';
+  const { bucket, prefix } = state.obj.spec.storage;
   try {
-    const images = (await findImagesByOwner(cloud.gw, ownerTagValue(work.obj))).filter((i) => i.state !== 'deregistered').map((i) => i.imageId);
-    if (work.status.imageId && !images.includes(work.status.imageId)) images.push(work.status.imageId);
+    const images = (await findImagesByOwner(cloud.gw, ownerTagValue(state.obj))).filter((i) => i.state !== 'deregistered').map((i) => i.imageId);
+    if (state.status.imageId && !images.includes(state.status.imageId)) images.push(state.status.imageId);
     for (const imageId of images) {
       if (plan.deleteAll) {
         await deregisterImage(cloud.gw, imageId);
@@ -63,7 +57,7 @@ export async function tearDown(cloud: BundleCloud, work: BundleWork, plan: Teard
       }
     }
     // Without a task of ours nothing of ours was written: objects at this prefix belong to someone else.
-    const wroteHere = task !== undefined || work.status.bundleId !== undefined;
+    const wroteHere = task !== undefined || state.status.bundleId !== undefined;
     if (wroteHere && (plan.deleteAll || !complete)) {
       deleted.push(...(await deleteBundleObjects(cloud.gw, bucket, prefix)).map((k) => `${bucket}/${k}`));
     } else if (wroteHere) {

@@ -1,4 +1,4 @@
-// Wires the InstanceBundle reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
+// Wires InstanceBundle's step reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
 // status and finalizer writes, events, and poller wake-ups.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../../api/constants.ts';
@@ -11,7 +11,8 @@ import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
 import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
 import { usesProfile } from '../shared/profile-refs.ts';
-import { InstanceBundleReconciler } from './reconciler.ts';
+import { StepReconciler } from '../shared/step-reconciler.ts';
+import { instanceBundleKind } from './kind.ts';
 
 export const INSTANCE_BUNDLE = KINDS.InstanceBundle.kind;
 const kindRef = { apiVersion: API_VERSION, plural: KINDS.InstanceBundle.plural };
@@ -32,16 +33,17 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
   const log = ctx.log.child({ controller: 'instancebundle' });
   const keyOf = (x: KubernetesObject) => `${x.metadata?.namespace}/${x.metadata?.name}`;
 
-  const reconciler = new InstanceBundleReconciler({
-    getBundle: (ns, name) => fresh.pick(`${ns}/${name}`, bundles.get(ns, name)),
+  const events = eventSink<InstanceBundle>(ctx);
+  const reconciler = new StepReconciler(instanceBundleKind(events, log), {
+    get: (ns, name) => fresh.pick(`${ns}/${name}`, bundles.get(ns, name)),
     clouds: o.clouds,
-    cloudContext: (settings) => o.contexts.forKind(INSTANCE_BUNDLE, settings),
+    cloudView: (settings) => o.contexts.forKind(INSTANCE_BUNDLE, settings),
     forget: (key) => {
       o.contexts.forget(INSTANCE_BUNDLE, key);
       if (!bundles.getByKey(key)) fresh.forget(key);
     },
     writer: resourceWriter<InstanceBundle, InstanceBundleStatus>(ctx, kindRef, fresh),
-    events: eventSink<InstanceBundle>(ctx),
+    events,
     log,
     waitingRequeueMs: o.waitingRequeueMs ?? 60_000,
     cancelPollMs: o.cancelPollMs ?? 1_000,

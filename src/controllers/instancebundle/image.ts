@@ -4,14 +4,14 @@ import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { InstanceBundle } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, registerImage, type ImageInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
-import type { BundleCloud } from './ports.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
 
 export function bundleOwnerTags(obj: InstanceBundle, step: string): Record<string, string> {
   return { [OWNER_TAG]: ownerTagValue(obj), [STEP_TAG]: step };
 }
 
 /** The image name must be free unless the image carrying it is this bundle's own. */
-export async function checkImageNameFree(cloud: BundleCloud, obj: InstanceBundle): Promise<void> {
+export async function checkImageNameFree(cloud: KindCloud, obj: InstanceBundle): Promise<void> {
   const name = obj.spec.register?.name;
   if (!name) return;
   let existing: ImageInfo | undefined;
@@ -25,7 +25,7 @@ export async function checkImageNameFree(cloud: BundleCloud, obj: InstanceBundle
   throw new StallError('DuplicateImageName', `an image named "${name}" already exists in this account (${existing.imageId}): choose another spec.register.name`);
 }
 
-export async function adoptOrRegister(cloud: BundleCloud, obj: InstanceBundle, manifestLocation: string, architecture: string | undefined): Promise<{ imageId: string; adopted: boolean }> {
+export async function adoptOrRegister(cloud: KindCloud, obj: InstanceBundle, manifestLocation: string, architecture: string | undefined): Promise<{ imageId: string; adopted: boolean }> {
   const reg = obj.spec.register!;
   const tags = bundleOwnerTags(obj, 'image');
   try {

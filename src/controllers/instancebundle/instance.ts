@@ -1,9 +1,9 @@
 // The instance to bundle, as the cloud's credentials see it.
 import { describeInstance, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
-import type { BundleCloud } from './ports.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
 
-export async function loadInstance(cloud: BundleCloud, instanceId: string): Promise<InstanceInfo> {
+export async function loadInstance(cloud: KindCloud, instanceId: string): Promise<InstanceInfo> {
   let instance: InstanceInfo | undefined;
   try {
     instance = await describeInstance(cloud.gw, instanceId);

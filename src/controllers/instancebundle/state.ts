@@ -2,4 +2,4 @@
 import type { InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
 import { ResourceState } from '../shared/resource-state.ts';
 
-export class BundleWork extends ResourceState<InstanceBundle, InstanceBundleStatus> {}
+export class InstanceBundleState extends ResourceState<InstanceBundle, InstanceBundleStatus> {}

@@ -2,6 +2,7 @@
 // wording of a deletion that waits for its cloud.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ABANDON_ANNOTATION } from '../../api/constants.ts';
+import { Reasons, type Reason } from '../../api/reasons.ts';
 import { CloudError } from '../../cloud/errors.ts';
 import { StallError, WaitError } from './outcomes.ts';
 
@@ -10,7 +11,7 @@ export function abandonRequested(obj: KubernetesObject): boolean {
 }
 
 export interface Blocked {
-  reason: string;
+  reason: Reason;
   message: string;
 }
 
@@ -18,10 +19,10 @@ export interface Blocked {
 export function deletionBlocked(err: unknown, step: string, objects: string[]): Blocked {
   const waiting = objects.length ? objects.join(', ') : 'the cloud objects tagged as this resource\'s';
   const wayOut = `to give up on them, annotate the resource ${ABANDON_ANNOTATION}=true (they stay in the cloud and are listed in an Event)`;
-  let reason = 'CloudUnreachable';
+  let reason: Reason = Reasons.CloudUnreachable;
   if (err instanceof StallError || err instanceof WaitError) reason = err.reason;
   else if (err instanceof CloudError) {
-    reason = err.kind === 'throttled' ? 'Throttled' : err.kind === 'auth' ? 'CredentialsRejected' : err.kind === 'retryable' ? 'CloudUnreachable' : 'CleanupRefused';
+    reason = err.kind === 'throttled' ? Reasons.Throttled : err.kind === 'auth' ? Reasons.CredentialsRejected : err.kind === 'retryable' ? Reasons.CloudUnreachable : Reasons.CleanupRefused;
   }
   const why = String((err as Error)?.message ?? err);
   return { reason, message: `deletion waits while ${step}: ${why}; waiting to remove ${waiting}; ${wayOut}` };

@@ -2,6 +2,7 @@
 // entries this resource granted earlier and the spec no longer lists are revoked; grants made by others stay.
 import { describeLaunchPermissions, modifyLaunchPermissions } from '../../cloud/ec2.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
+import type { Reason } from '../../api/reasons.ts';
 
 export interface LaunchPermissionSync {
   granted: string[];
@@ -44,7 +45,7 @@ export function describePermissions(list: readonly string[]): string {
 }
 
 export interface PermissionTarget {
-  step(type: string, status: 'True' | 'False', reason: string, message: string): void;
+  step(type: 'LaunchPermissionsApplied', status: 'True' | 'False', reason: Reason, message: string): void;
   status: { launchPermissions?: string[] };
 }
 
@@ -67,4 +68,20 @@ export async function applyLaunchPermissions(gw: CloudGateway, imageId: string, 
     if (kind !== 'terminal' && kind !== 'notFound') throw err;
     target.step('LaunchPermissionsApplied', 'False', 'CloudRejected', `ModifyImageAttribute on ${imageId} was refused: ${(err as Error).message}; check spec.launchPermissions`);
   }
+}
+
+/**
+ * Deletion with deletionPolicy Retain and revokeLaunchPermissionsOnDeletion: the retained image loses the grants
+ * this resource made before the rest of the cleanup runs.
+ */
+export async function revokeOnRetain(
+  gw: CloudGateway,
+  state: { obj: { spec: { revokeLaunchPermissionsOnDeletion?: boolean } }; status: { imageId?: string; launchPermissions?: string[] } },
+  policy: 'Retain' | 'Delete',
+  notify: (message: string) => void,
+): Promise<void> {
+  const imageId = state.status.imageId;
+  if (policy !== 'Retain' || !state.obj.spec.revokeLaunchPermissionsOnDeletion || !imageId) return;
+  const revoked = await revokeLaunchPermissions(gw, imageId, state.status.launchPermissions);
+  if (revoked.length) notify(`image ${imageId} is retained; revoked launch permissions of ${revoked.join(', ')}`);
 }

@@ -1,11 +1,12 @@
 // How a step ends when it cannot go on: Stalled (terminal for this generation: the user must act) or Waiting
 // (nothing is wrong with the resource; something outside it must change first, so look again later).
+import type { Reason } from '../../api/reasons.ts';
 import { CloudError } from '../../cloud/errors.ts';
 
 /** A terminal problem with the resource: Stalled with a stable reason and a message saying what to do. */
 export class StallError extends Error {
-  readonly reason: string;
-  constructor(reason: string, message: string) {
+  readonly reason: Reason;
+  constructor(reason: Reason, message: string) {
     super(message);
     this.name = 'StallError';
     this.reason = reason;
@@ -14,9 +15,9 @@ export class StallError extends Error {
 
 /** Not an error of the resource: wait (Reconciling stays True with this reason) and look again later. */
 export class WaitError extends Error {
-  readonly reason: string;
+  readonly reason: Reason;
   readonly requeueAfterMs: number;
-  constructor(reason: string, message: string, requeueAfterMs: number) {
+  constructor(reason: Reason, message: string, requeueAfterMs: number) {
     super(message);
     this.name = 'WaitError';
     this.reason = reason;
@@ -25,7 +26,7 @@ export class WaitError extends Error {
 }
 
 /** Stable Stalled reasons for the cloud's terminal error codes. */
-const REASON_BY_CODE: Record<string, string> = {
+const REASON_BY_CODE: Record<string, Reason> = {
   'InvalidAMIName.Malformed': 'InvalidImageName',
   'InvalidAMIName.Duplicate': 'DuplicateImageName',
   InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',

@@ -3,9 +3,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FINALIZER } from '../../api/constants.ts';
 import type { Condition } from '../../api/types.ts';
-import { getCondition, isObserved, markReady, markReconciling, markStalled, observeGeneration, setCondition } from '../../api/conditions.ts';
+import type { Reason } from '../../api/reasons.ts';
+import {
+  getCondition, isObserved, markReady, markReconciling, markStalled, observeGeneration, setCondition, type ConditionType,
+} from '../../api/conditions.ts';
 
-interface StatusShape {
+export interface StatusShape {
   phase?: string;
   conditions?: Condition[];
   observedGeneration?: number;
@@ -42,19 +45,20 @@ export class ResourceState<T extends KubernetesObject & { status?: S }, S extend
     this.status.phase = phase;
   }
 
-  step(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void {
+  /** Sets a step condition (typed: only declared condition types and reasons can be written). */
+  step(type: ConditionType, status: 'True' | 'False' | 'Unknown', reason: Reason, message: string): void {
     this.status.conditions = setCondition(this.status.conditions ?? [], { type, status, reason, message }, this.generation);
   }
 
-  condition(type: string): Condition | undefined {
+  condition(type: ConditionType): Condition | undefined {
     return getCondition(this.status.conditions ?? [], type);
   }
 
-  reconciling(reason: string, message: string): void {
+  reconciling(reason: Reason, message: string): void {
     this.status = markReconciling(this.status, reason, message, this.generation);
   }
 
-  stalled(reason: string, message: string): void {
+  stalled(reason: Reason, message: string): void {
     this.status = markStalled(this.status, reason, message, this.generation);
   }
 

@@ -5,6 +5,7 @@ import { FINALIZER } from '../../api/constants.ts';
 import type { ManagerContext } from '../../runtime/manager.ts';
 import { ensureFinalizer, patchStatus, removeFinalizer, type KindRef } from '../../runtime/status.ts';
 import type { FreshObjects } from './fresh-objects.ts';
+import type { EventSink } from './step-reconciler.ts';
 
 export interface ResourceWriter<T, S> {
   patchStatus(obj: T, status: S): Promise<void>;
@@ -32,10 +33,10 @@ export function resourceWriter<T extends KubernetesObject, S extends object>(ctx
   };
 }
 
-/** Events never block or fail a reconcile. */
-export function eventSink<T extends KubernetesObject>(ctx: ManagerContext) {
+/** Events never block or fail a reconcile; their reasons are declared in api/reasons.ts. */
+export function eventSink<T extends KubernetesObject>(ctx: ManagerContext): EventSink<T> {
   return {
-    normal: (obj: T, reason: string, message: string) => void ctx.recorder.normal(obj, reason, message),
-    warning: (obj: T, reason: string, message: string) => void ctx.recorder.warning(obj, reason, message),
+    normal: (obj, reason, message) => void ctx.recorder.normal(obj, reason, message),
+    warning: (obj, reason, message) => void ctx.recorder.warning(obj, reason, message),
   };
 }

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { runCommand } from '../../env/index.ts';
 import { goTool } from '../../env/tool-paths.ts';
-import { markReady, markReconciling, markStalled, Reasons, type WithConditions } from '../../../src/api/conditions.ts';
+import { markReady, markReconciling, markStalled, Reasons, type Reason, type WithConditions } from '../../../src/api/conditions.ts';
 import { API_VERSION } from '../../../src/api/constants.ts';
 import { BUNDLE_PHASES } from '../../../src/api/schema/instancebundle.ts';
 import { CAPTURE_PHASES } from '../../../src/api/schema/imagecapture.ts';
@@ -97,21 +97,23 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
   }
 
   describe('every phase and every reason, as the operator\'s condition helpers write them', () => {
-    const STALL_REASONS = [
+    const STALL_REASONS: Reason[] = [
       'InstanceNotFound', 'InstanceNotOwned', 'InvalidInstanceState', 'InvalidImageName', 'DuplicateImageName', 'InvalidBlockDeviceMapping',
       'UnsupportedByCloud', 'Timeout', 'CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid', 'CredentialsRejected',
-      'S3SignatureRejected', 'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'BucketNotFound', 'ImageDeregistered', 'CloudRejected',
+      'S3SignatureRejected', 'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'BucketNotFound', 'StorageInUse', 'ImageDeregistered', 'CloudRejected',
     ];
-    const WORKING_REASONS = [
+    const WORKING_REASONS: Reason[] = [
       'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling',
-      'Registering', 'Throttled', 'CloudUnreachable', 'Deleting', 'Cancelling',
+      'Registering', 'Throttled', 'CloudUnreachable', 'Deleting', 'Cancelling', 'InstanceTransitioning', 'WaitingForCloud', 'CleanupRefused',
     ];
+    /** Reasons only a step condition carries (never Ready, Reconciling or Stalled). */
+    const STEP_ONLY_REASONS: Reason[] = ['Rebooted', 'NoReboot', 'WasStopped', 'Starting', 'ImageDiffers', 'Pending', 'Retrying', 'ProbeFailed'];
     const obj = (kind: string, status: object, extra: Record<string, unknown> = {}) => ({
       apiVersion: API_VERSION, kind, metadata: { name: 'x', namespace: 'ns', generation: 2, ...extra }, spec: {}, status: { observedGeneration: 2, ...status },
     });
 
     it('lists every reason the operator defines', () => {
-      const all = new Set([...STALL_REASONS, ...WORKING_REASONS, 'Succeeded', 'InProgress']);
+      const all = new Set<string>([...STALL_REASONS, ...WORKING_REASONS, ...STEP_ONLY_REASONS, 'Succeeded', 'InProgress']);
       for (const r of Object.values(Reasons)) expect(all.has(r), r).to.equal(true);
     });
 

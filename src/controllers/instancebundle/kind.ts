@@ -1,0 +1,81 @@
+// InstanceBundle on the shared step reconciler: its steps (steps.ts), its cleanup (cleanup.ts) and the words
+// and marks that differ from other kinds. Deletion, finalizer, cloud, timeout, errors and status writes are
+// the skeleton's (shared/step-reconciler.ts).
+import type { Logger } from 'pino';
+import type { InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
+import { Reasons } from '../../api/reasons.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
+import type { EventSink, KindDefinition } from '../shared/step-reconciler.ts';
+import { cleanUp } from './cleanup.ts';
+import { InstanceBundleState } from './state.ts';
+import { bundleSteps } from './steps.ts';
+
+export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logger): KindDefinition<InstanceBundle, InstanceBundleStatus, InstanceBundleState> {
+  const launchPermissions = (cloud: KindCloud, state: InstanceBundleState) => applyLaunchPermissions(cloud.gw, state.status.imageId!,
+    state.obj.spec.launchPermissions, state, (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
+
+  return {
+    noun: 'bundle',
+    newState: (obj) => new InstanceBundleState(obj),
+    steps: bundleSteps(events),
+    async complete(cloud, state) {
+      const s = state.status;
+      if (s.imageId) await launchPermissions(cloud, state);
+      state.phase('Available');
+      s.progress = 100;
+      s.completedAt ??= new Date().toISOString();
+      const what = s.imageId ? `image ${s.imageId} is available from ${s.manifestLocation}` : `bundle stored at ${s.manifestLocation}`;
+      state.ready(what);
+      events.normal(state.obj, s.imageId ? 'ImageAvailable' : 'BundleAvailable', what);
+      return {};
+    },
+    // Only spec.launchPermissions of a registered image acts on an edit (deletionPolicy acts at deletion).
+    async whenAvailable(cloud, state) {
+      if (state.status.imageId && !sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) {
+        await launchPermissions(await cloud(), state);
+      }
+      return {};
+    },
+    onStall(state, err) {
+      // Only once a task was being started: BundleStored also tells deletion to look for one.
+      const stored = state.condition('BundleStored');
+      if ((err.reason === Reasons.BundleFailed || err.reason === Reasons.Timeout) && stored && stored.status !== 'True') {
+        state.step('BundleStored', 'False', err.reason, err.message);
+      }
+      if (!state.status.completedAt && err.reason === Reasons.BundleFailed) state.status.completedAt = new Date().toISOString();
+    },
+    cleanupReasons: new Set([Reasons.Timeout, Reasons.BundleFailed]),
+    failureCleanup: {
+      /** Best effort: cancel a still-running task and drop partial objects; deletion finishes whatever is left. */
+      async run(cloud, state) {
+        try {
+          const result = await cleanUp(await cloud(), state, { deleteAll: false });
+          if (result.waiting) events.normal(state.obj, 'Cancelling', result.waiting);
+          if (result.deleted.length) events.normal(state.obj, 'CleanedUp', `removed ${result.deleted.join(', ')}`);
+        } catch (err) {
+          log.warn({ key: state.key, err: String(err) }, 'cleanup after failure did not finish; it is retried on deletion');
+        }
+        return {};
+      },
+    },
+    deletion: {
+      // BundleStored is written before BundleInstance is sent: without it (and without ids) nothing exists in the cloud.
+      madeAnything: (state) => !!(state.status.bundleId || state.status.imageId || state.condition('BundleStored')),
+      recordedObjects(state) {
+        const s = state.status;
+        const { bucket, prefix } = state.obj.spec.storage;
+        return [s.imageId, s.bundleId && `bundle task ${s.bundleId}`, `${bucket}/${prefix}.*`].filter((x): x is string => !!x);
+      },
+      nothingMade: 'no bundle task was started; no cloud call needed',
+      describe: (policy) => policy === 'Delete'
+        ? 'cancelling a running task, deregistering the image and removing the bundle'
+        : 'cancelling a running task and removing a partial bundle',
+      async cleanUp(cloud, state, policy) {
+        await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
+        return cleanUp(cloud, state, { deleteAll: policy === 'Delete' });
+      },
+    },
+    timeoutConsequence: 'a running bundle task was cancelled and partial objects removed',
+  };
+}

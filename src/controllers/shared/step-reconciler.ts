@@ -1,0 +1,300 @@
+// The one reconcile skeleton every cloud-backed kind runs on. It owns what is the same for every kind:
+// deletion (deletionPolicy, the abandon annotation, blocked deletions), the finalizer, cloud resolution, the
+// timeout, the pass loop over the kind's steps, error classification (Stalled / waiting / retried), the single
+// status write at the end of a pass (plus checkpoints a step asks for) and the events that go with them.
+// A kind supplies a KindDefinition: its visible list of steps, its cleanup and the few words that differ.
+// Every pass starts from the cache and the cloud, so a restart at any point resumes where it stopped.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { ABANDON_ANNOTATION } from '../../api/constants.ts';
+import { parseDuration } from '../../api/duration.ts';
+import { Reasons, type EventReason, type Reason } from '../../api/reasons.ts';
+import { CloudError } from '../../cloud/errors.ts';
+import type { CloudSettings } from '../../cloud/settings.ts';
+import type { CloudResolver } from './cloud-resolver.ts';
+import type { KindCloud } from './cloud-context.ts';
+import { abandonRequested, BlockedNotices, deletionBlocked } from './deletion.ts';
+import { StallError, WaitError } from './outcomes.ts';
+import type { ResourceState, StatusShape } from './resource-state.ts';
+import type { ResourceWriter } from './resource-writer.ts';
+
+/** When the work queue should look at the resource again (nothing: only on a change). */
+export interface Requeue {
+  requeueAfterMs?: number;
+}
+
+/** What a step tells the skeleton: nothing (its work is done, go to the next step) or how this pass ends. */
+export interface StepResult {
+  /** Write status now, before going on (a call follows that must not be repeated after a crash). */
+  checkpoint?: boolean;
+  /** Run the step list again right away. */
+  again?: boolean;
+  /** Look again after this long even if no poller wakes the resource. */
+  requeueAfterMs?: number;
+  /** A Normal event for a notable change. */
+  event?: { reason: EventReason; message: string };
+}
+
+/**
+ * One named step. It applies while `when` holds (always without it); `run` returns undefined when the step is
+ * done, so the pass goes on to the next one, or a result that ends the pass.
+ */
+export interface Step<St> {
+  name: string;
+  when?(state: St): boolean;
+  run(cloud: KindCloud, state: St): Promise<StepResult | undefined> | StepResult | undefined;
+}
+
+/** What deletion or a failure's cleanup did in the cloud. */
+export interface CleanupResult {
+  /** Set while a cloud object is still winding down (a task being cancelled): look again later. */
+  waiting?: string;
+  deleted: string[];
+  kept: string[];
+}
+
+export type AnyResource<S> = KubernetesObject & { metadata: NonNullable<KubernetesObject['metadata']>; spec: { cloudRef?: { name: string }; timeout?: string; deletionPolicy?: 'Retain' | 'Delete' }; status?: S };
+
+export interface EventSink<T> {
+  normal(obj: T, reason: EventReason, message: string): void;
+  warning(obj: T, reason: EventReason | Reason, message: string): void;
+}
+
+/** What a kind supplies to the skeleton. */
+export interface KindDefinition<T extends AnyResource<S>, S extends StatusShape, St extends ResourceState<T, S>> {
+  /** The word events and messages use for one resource (`capture`, `bundle`). */
+  noun: string;
+  newState(obj: T): St;
+  /** The steps of one pass, in order; when every step is done the resource is complete. */
+  steps: Step<St>[];
+  /** Marks the resource done (Ready) and says when to look again. */
+  complete(cloud: KindCloud, state: St): Promise<Requeue> | Requeue;
+  /**
+   * What a pass over a finished resource does (edits that reach the cloud, checks); without it a finished
+   * resource is left alone. The cloud is resolved only when asked for: a finished resource stays Ready while its
+   * CloudProfile is away unless the pass needs the cloud.
+   */
+  whenAvailable?(cloud: () => Promise<KindCloud>, state: St): Promise<Requeue>;
+  /** Kind-specific marks when the resource stalls (the skeleton already set Stalled and phase Failed). */
+  onStall?(state: St, err: StallError): void;
+  /** Stall reasons after which the partial work is useless and is removed at once. */
+  cleanupReasons: ReadonlySet<Reason>;
+  /** Removes a failed resource's partial work; `resumable` says whether a stalled resource still has cleanup to finish. */
+  failureCleanup: {
+    run(cloud: () => Promise<KindCloud>, state: St): Promise<Requeue>;
+    unfinished?(state: St): boolean;
+  };
+  deletion: {
+    /** False when status proves that no creating call was ever made (deletion then needs no cloud call). */
+    madeAnything(state: St): boolean;
+    /** The cloud objects status knows of, for the Events of a blocked or abandoned deletion. */
+    recordedObjects(state: St): string[];
+    /** Event text when nothing was created. */
+    nothingMade: string;
+    /** Extra words for the abandon Event (where the objects can be found). */
+    abandonHint?(state: St): string;
+    /** What the cleanup does under a policy, for the Reconciling message. */
+    describe(policy: 'Retain' | 'Delete'): string;
+    cleanUp(cloud: KindCloud, state: St, policy: 'Retain' | 'Delete'): Promise<CleanupResult>;
+  };
+  /** Text of the Timeout stall after `spec.timeout (...)`. */
+  timeoutConsequence: string;
+}
+
+export interface StepReconcilerDeps<T, S> {
+  get(namespace: string, name: string): T | undefined;
+  clouds: CloudResolver;
+  cloudView(settings: CloudSettings): Promise<KindCloud>;
+  /** Drop every poller registration of a resource that is gone or finished. */
+  forget(key: string): void;
+  writer: ResourceWriter<T, S>;
+  events: EventSink<T>;
+  log: Logger;
+  /** Fallback look when no poller wakes a waiting resource. */
+  waitingRequeueMs: number;
+  /** How often a deletion looks at an object that is winding down. */
+  cancelPollMs: number;
+}
+
+/** Stalls caused by something outside the resource (profile, Secret): re-evaluated on every pass. */
+export const RECOVERABLE: ReadonlySet<Reason> = new Set([Reasons.CloudProfileNotFound, Reasons.CredentialsSecretNotFound, Reasons.CredentialsSecretInvalid]);
+/** How often a recoverable stall or a blocked deletion looks again. */
+const RECHECK_MS = 30_000;
+/** Steps run at most this many times in one pass (a step asking `again` each time is a bug, not a loop). */
+const MAX_PASSES = 6;
+
+export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { startedAt?: string }, St extends ResourceState<T, S>> {
+  private readonly blocked = new BlockedNotices();
+  private readonly kind: KindDefinition<T, S, St>;
+  private readonly deps: StepReconcilerDeps<T, S>;
+
+  constructor(kind: KindDefinition<T, S, St>, deps: StepReconcilerDeps<T, S>) {
+    this.kind = kind;
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<Requeue> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const obj = this.deps.get(namespace, name);
+    if (!obj) {
+      this.deps.forget(key);
+      return {};
+    }
+    const state = this.kind.newState(obj);
+    let released = false;
+    try {
+      const outcome = await this.run(state, () => (released = true));
+      state.observe();
+      return outcome;
+    } catch (err) {
+      // Awaited here: a bare `return` would leave the rejected promise unhandled while `finally` writes status.
+      const outcome = await this.onError(state, err);
+      state.observe();
+      return outcome;
+    } finally {
+      // The one status write of the pass (a released resource is gone once its finalizer is removed).
+      if (state.changed && !released) await this.write(state);
+    }
+  }
+
+  private write(state: St): Promise<void> {
+    return this.deps.writer.patchStatus(state.obj, { ...state.status, observedGeneration: state.generation });
+  }
+
+  private async cloudFor(obj: T): Promise<KindCloud> {
+    const { settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef);
+    return this.deps.cloudView(settings);
+  }
+
+  private async run(state: St, release: () => void): Promise<Requeue> {
+    const obj = state.obj;
+    if (obj.metadata.deletionTimestamp) return this.finalize(state, release);
+    if (state.stalledForGeneration && !RECOVERABLE.has(state.condition('Stalled')?.reason as Reason)) {
+      // A failed resource whose temporary objects were still busy finishes its cleanup.
+      if (this.kind.failureCleanup.unfinished?.(state)) return this.kind.failureCleanup.run(() => this.cloudFor(obj), state);
+      return {};
+    }
+    // Done: the pass still records the new generation (in reconcile), so an edit reads as acknowledged.
+    if (state.status.phase === 'Available') return this.kind.whenAvailable ? this.kind.whenAvailable(() => this.cloudFor(obj), state) : {};
+    if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
+
+    const cloud = await this.cloudFor(obj);
+    state.status.startedAt ??= new Date().toISOString();
+    if (this.timeLeft(state) <= 0) {
+      throw new StallError(Reasons.Timeout, `the ${this.kind.noun} did not finish within spec.timeout (${obj.spec.timeout ?? '2h'}); ${this.kind.timeoutConsequence}`);
+    }
+
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const before = state.status.phase;
+      const result = await this.runSteps(cloud, state);
+      if (state.status.phase !== before) this.deps.events.normal(obj, `Phase${state.status.phase}` as EventReason, `${this.kind.noun} is now ${state.status.phase}`);
+      if (!result) {
+        const next = await this.kind.complete(cloud, state);
+        this.deps.forget(state.key);
+        return next;
+      }
+      if (result.event) this.deps.events.normal(obj, result.event.reason, result.event.message);
+      if (result.checkpoint) await this.write(state);
+      if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, Math.max(100, this.timeLeft(state) + 100)) };
+    }
+    return { requeueAfterMs: 1_000 };
+  }
+
+  /** The first step with something to do ends the pass; undefined when every step is done. */
+  private async runSteps(cloud: KindCloud, state: St): Promise<StepResult | undefined> {
+    for (const step of this.kind.steps) {
+      if (step.when && !step.when(state)) continue;
+      const result = await step.run(cloud, state);
+      if (result) return result;
+    }
+    return undefined;
+  }
+
+  /** Time until spec.timeout runs out (a waiting resource is looked at again by then at the latest). */
+  private timeLeft(state: St): number {
+    return Date.parse(state.status.startedAt!) + parseDuration(state.obj.spec.timeout ?? '2h') - Date.now();
+  }
+
+  private async finalize(state: St, release: () => void): Promise<Requeue> {
+    const obj = state.obj;
+    const { deletion } = this.kind;
+    this.deps.forget(state.key);
+    if (!state.hasFinalizer) return {};
+    const policy = obj.spec.deletionPolicy ?? 'Retain';
+    const objects = deletion.recordedObjects(state);
+    const before = state.condition('Reconciling'); // as the last pass left it
+    if (!deletion.madeAnything(state)) {
+      this.deps.events.normal(obj, 'Deleted', deletion.nothingMade);
+      return this.release(state, release);
+    }
+    if (abandonRequested(obj)) {
+      const what = objects.length ? objects.join(', ') : 'whatever carries the owner tag';
+      this.deps.events.warning(obj, 'CloudObjectsAbandoned', `${ABANDON_ANNOTATION} is set: left in the cloud without cleanup: ${what}${deletion.abandonHint?.(state) ?? ''}`);
+      this.deps.log.warn({ key: state.key, objects }, 'deletion abandoned the cloud objects');
+      return this.release(state, release);
+    }
+    if (state.status.phase !== 'Deleting') {
+      state.phase('Deleting' as never);
+      this.deps.events.normal(obj, 'PhaseDeleting', `deleting with deletionPolicy ${policy}`);
+    }
+    let step = `waiting for CloudProfile ${obj.spec.cloudRef?.name ?? '(default)'}`;
+    try {
+      const cloud = await this.cloudFor(obj);
+      step = deletion.describe(policy);
+      state.reconciling(Reasons.Deleting, `deletionPolicy ${policy}: ${step}`);
+      const result = await deletion.cleanUp(cloud, state, policy);
+      if (result.waiting) {
+        state.reconciling(Reasons.Cancelling, result.waiting);
+        this.deps.events.normal(obj, 'Cancelling', result.waiting);
+        return { requeueAfterMs: this.deps.cancelPollMs };
+      }
+      this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
+      this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, `${this.kind.noun} deleted`);
+    } catch (err) {
+      const blocked = deletionBlocked(err, step, objects);
+      state.reconciling(blocked.reason, blocked.message);
+      const previous = before?.status === 'True' ? before.reason : undefined;
+      if (this.blocked.shouldAnnounce(state.key, blocked.reason, previous, err)) this.deps.events.warning(obj, 'DeletionBlocked', blocked.message);
+      this.deps.log.warn({ key: state.key, reason: blocked.reason }, blocked.message);
+      if (err instanceof WaitError) return { requeueAfterMs: err.requeueAfterMs };
+      if (err instanceof StallError) return { requeueAfterMs: RECHECK_MS };
+      throw err; // a cloud error (or a Kubernetes conflict): the work queue retries with backoff
+    }
+    return this.release(state, release);
+  }
+
+  private async release(state: St, release: () => void): Promise<Requeue> {
+    this.blocked.forget(state.key);
+    release();
+    await this.deps.writer.removeFinalizer(state.obj);
+    return {};
+  }
+
+  private async onError(state: St, err: unknown): Promise<Requeue> {
+    const obj = state.obj;
+    // finalize() already wrote why a deletion waits; the work queue retries with backoff.
+    if (obj.metadata.deletionTimestamp) throw err;
+    if (err instanceof StallError) {
+      const alreadyStalled = state.stalledForGeneration && state.condition('Stalled')?.reason === err.reason;
+      state.stalled(err.reason, err.message);
+      if (state.status.phase !== 'Available') state.phase('Failed' as never);
+      this.kind.onStall?.(state, err);
+      this.deps.forget(state.key);
+      if (!alreadyStalled) {
+        this.deps.events.warning(obj, err.reason, err.message);
+        this.deps.log.warn({ key: state.key, reason: err.reason }, err.message);
+        if (this.kind.cleanupReasons.has(err.reason)) return this.kind.failureCleanup.run(() => this.cloudFor(obj), state);
+      }
+      // Stalls about the cloud or its Secret clear themselves when those are fixed: look again later.
+      return RECOVERABLE.has(err.reason) ? { requeueAfterMs: RECHECK_MS } : {};
+    }
+    if (err instanceof WaitError) {
+      state.reconciling(err.reason, err.message);
+      return { requeueAfterMs: err.requeueAfterMs };
+    }
+    if (err instanceof CloudError) {
+      state.reconciling(err.kind === 'throttled' ? Reasons.Throttled : Reasons.CloudUnreachable, `${err.message} (retrying)`);
+    }
+    throw err; // the status written in reconcile's finally says why it retries
+  }
+}
