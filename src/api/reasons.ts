@@ -55,6 +55,16 @@ export const Reasons = Object.freeze({
   Retrying: 'Retrying',
   // CloudProfile (CapabilitiesDetected)
   ProbeFailed: 'ProbeFailed',
+  // ImageSchedule (Stalled on a spec it cannot run; Ready after the last finished run)
+  InvalidSchedule: 'InvalidSchedule',
+  InvalidTimeZone: 'InvalidTimeZone',
+  InvalidTemplate: 'InvalidTemplate',
+  InvalidRetention: 'InvalidRetention',
+  InvalidInstances: 'InvalidInstances',
+  Scheduled: 'Scheduled',
+  Suspended: 'Suspended',
+  LastRunFailed: 'LastRunFailed',
+  NoInstancesMatched: 'NoInstancesMatched',
 } as const);
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 
@@ -92,5 +102,12 @@ export const EventReasons = Object.freeze({
   CloudObjectsAbandoned: 'CloudObjectsAbandoned',
   Ready: 'Ready',
   ProbeFailed: 'ProbeFailed',
+  RunStarted: 'RunStarted',
+  RunWaiting: 'RunWaiting',
+  NoInstances: 'NoInstances',
+  MissedSchedule: 'MissedSchedule',
+  MissedSchedules: 'MissedSchedules',
+  Replaced: 'Replaced',
+  Pruned: 'Pruned',
 } as const);
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];

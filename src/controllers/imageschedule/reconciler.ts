@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { INSTANCE_LABEL, SCHEDULED_TIME_ANNOTATION } from '../../api/constants.ts';
 import { markStalled, observeGeneration, setCondition } from '../../api/conditions.ts';
 import { parseDuration } from '../../api/duration.ts';
+import type { Reason } from '../../api/reasons.ts';
 import type { ImageCapture, ImageSchedule, ImageScheduleStatus, ScheduleRun } from '../../api/types.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
@@ -90,7 +91,7 @@ export class ImageScheduleReconciler {
       parsed = parseSpec(obj);
     } catch (err) {
       if (!(err instanceof ScheduleError || err instanceof TemplateError || err instanceof StallError)) throw err;
-      status = markStalled(status, (err as { reason: string }).reason, err.message, gen);
+      status = markStalled(status, (err as { reason: Reason }).reason, err.message, gen);
       status.nextScheduleTime = null as unknown as undefined;
       if (obj.status?.conditions?.find((c) => c.type === 'Stalled')?.message !== err.message) {
         this.deps.events.warning(obj, (err as { reason: string }).reason, err.message);
