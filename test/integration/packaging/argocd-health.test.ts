@@ -108,12 +108,16 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
     ];
     /** Reasons only a step condition carries (never Ready, Reconciling or Stalled). */
     const STEP_ONLY_REASONS: Reason[] = ['Rebooted', 'NoReboot', 'WasStopped', 'Starting', 'ImageDiffers', 'Pending', 'Retrying', 'ProbeFailed'];
+    /** ImageSchedule's own reasons (its health is judged in the ImageSchedule cases). */
+    const SCHEDULE_REASONS: Reason[] = [
+      'InvalidSchedule', 'InvalidTimeZone', 'InvalidTemplate', 'InvalidRetention', 'InvalidInstances', 'Scheduled', 'Suspended', 'LastRunFailed', 'NoInstancesMatched',
+    ];
     const obj = (kind: string, status: object, extra: Record<string, unknown> = {}) => ({
       apiVersion: API_VERSION, kind, metadata: { name: 'x', namespace: 'ns', generation: 2, ...extra }, spec: {}, status: { observedGeneration: 2, ...status },
     });
 
     it('lists every reason the operator defines', () => {
-      const all = new Set<string>([...STALL_REASONS, ...WORKING_REASONS, ...STEP_ONLY_REASONS, 'Succeeded', 'InProgress']);
+      const all = new Set<string>([...STALL_REASONS, ...WORKING_REASONS, ...STEP_ONLY_REASONS, ...SCHEDULE_REASONS, 'Succeeded', 'InProgress']);
       for (const r of Object.values(Reasons)) expect(all.has(r), r).to.equal(true);
     });
 
