@@ -7,23 +7,20 @@ import {
   deleteSnapshot, deleteVolume, deregisterImage, describeSnapshots, findImageByName, findImagesByOwner, findSnapshotsByOwner,
   findVolumesByOwner, toSnapshotInfo, type ImageInfo,
 } from '../../cloud/ec2.ts';
-import type { CloudContext } from './ports.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import type { CleanupResult } from '../shared/step-reconciler.ts';
 
 export interface CleanupPlan {
   /** Deregister the image and delete its snapshots too (deletionPolicy Delete, or an image that cannot be trusted). */
   includeImage: boolean;
 }
 
-export interface CleanupResult {
-  deleted: string[];
-  kept: string[];
-}
 
 /**
  * Removes this capture's temporary objects (snapshots not behind a kept image, imported volumes) and, when the
  * plan says so, its image and the image's snapshots. Idempotent: a NotFound counts as done.
  */
-export async function cleanUp(cloud: CloudContext, obj: ImageCapture, plan: CleanupPlan): Promise<CleanupResult> {
+export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: CleanupPlan): Promise<CleanupResult> {
   const owner = ownerTagValue(obj);
   const deleted: string[] = [];
   const kept: string[] = [];
@@ -79,7 +76,7 @@ export async function cleanUp(cloud: CloudContext, obj: ImageCapture, plan: Clea
  * names it, when it has our name and is built on snapshots of ours (another capture of the same name
  * builds on its own), or, for the cloud's CreateImage, when it has our name and the name was ours.
  */
-async function untaggedImageOf(cloud: CloudContext, obj: ImageCapture, owner: string): Promise<ImageInfo | undefined> {
+async function untaggedImageOf(cloud: KindCloud, obj: ImageCapture, owner: string): Promise<ImageInfo | undefined> {
   if (!obj.status?.strategy) return undefined; // never got past validation: it made nothing
   const named = await findImageByName(cloud.gw, obj.spec.image.name);
   if (!named || named.state === 'deregistered' || named.tags?.[OWNER_TAG]) return undefined;

@@ -1,4 +1,4 @@
-// Wires the ImageCapture reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
+// Wires ImageCapture's step reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
 // status and finalizer writes, events, and poller wake-ups.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../../api/constants.ts';
@@ -11,7 +11,8 @@ import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
 import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
 import { usesProfile } from '../shared/profile-refs.ts';
-import { ImageCaptureReconciler } from './reconciler.ts';
+import { StepReconciler } from '../shared/step-reconciler.ts';
+import { imageCaptureKind } from './kind.ts';
 
 export const IMAGE_CAPTURE = KINDS.ImageCapture.kind;
 const kindRef = { apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural };
@@ -33,20 +34,22 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
   const log = ctx.log.child({ controller: 'imagecapture' });
   const keyOf = (o2: KubernetesObject) => `${o2.metadata?.namespace}/${o2.metadata?.name}`;
 
-  const reconciler = new ImageCaptureReconciler({
-    getCapture: (ns, name) => fresh.pick(`${ns}/${name}`, captures.get(ns, name)),
+  const events = eventSink<ImageCapture>(ctx);
+  const waitingRequeueMs = o.waitingRequeueMs ?? 60_000;
+  const kind = imageCaptureKind(events, log, { rebootSettleMs: o.rebootSettleMs, verifyAvailableEveryMs: o.verifyAvailableEveryMs, waitingRequeueMs });
+  const reconciler = new StepReconciler(kind, {
+    get: (ns, name) => fresh.pick(`${ns}/${name}`, captures.get(ns, name)),
     clouds: o.clouds,
-    cloudContext: (settings) => o.contexts.forKind(IMAGE_CAPTURE, settings),
+    cloudView: (settings) => o.contexts.forKind(IMAGE_CAPTURE, settings),
     forget: (key) => {
       o.contexts.forget(IMAGE_CAPTURE, key);
       if (!captures.getByKey(key)) fresh.forget(key);
     },
     writer: resourceWriter<ImageCapture, ImageCaptureStatus>(ctx, kindRef, fresh),
-    events: eventSink<ImageCapture>(ctx),
+    events,
     log,
-    rebootSettleMs: o.rebootSettleMs,
-    verifyAvailableEveryMs: o.verifyAvailableEveryMs,
-    waitingRequeueMs: o.waitingRequeueMs ?? 60_000,
+    waitingRequeueMs,
+    cancelPollMs: 1_000,
   });
 
   return new Controller<ImageCapture>({

@@ -4,61 +4,68 @@ import { createImage } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { createImageMappings } from './mappings.ts';
 import { adoptCloudSnapshots, adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
-import type { CloudContext } from './ports.ts';
-import type { CaptureState } from './state.ts';
-import type { StepResult } from './step-result.ts';
-import { checkInstanceState, loadInstance } from './validate.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import type { ImageCaptureState } from './state.ts';
+import type { Step, StepResult } from '../shared/step-reconciler.ts';
+import { checkInstanceState } from './validate.ts';
 
-export async function runCreateImage(cloud: CloudContext, state: CaptureState): Promise<StepResult> {
+/** The steps of strategy CreateImage: the cloud quiesces, snapshots and registers in one call. */
+export const createImageSteps: Step<ImageCaptureState>[] = [
+  { name: 'create the image', when: (s) => !s.status.imageId, run: createTheImage },
+  { name: 'wait for the image', run: waitForTheImage },
+];
+
+async function createTheImage(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult> {
   const obj = state.obj;
-  if (!state.status.imageId) {
-    const adopted = await adoptImage(cloud, obj);
-    if (adopted) {
-      state.status.imageId = adopted.imageId;
-      await tagObjects(cloud, obj, [adopted.imageId], 'image');
-    } else {
-      const instance = await loadInstance(cloud, obj);
-      checkInstanceState(instance);
-      // A stopped instance needs no reboot: the cloud forces NoReboot (3.4 CreateImageTask does the same).
-      state.status.indications = [instance.state === 'stopped' ? 'WasStopped' : obj.spec.noReboot ? 'NoReboot' : 'Rebooted'];
-      let imageId: string | undefined;
-      try {
-        imageId = await createImage(cloud.gw, {
-          instanceId: obj.spec.instanceId,
-          name: obj.spec.image.name,
-          description: obj.spec.image.description,
-          noReboot: obj.spec.noReboot ?? false,
-          blockDeviceMappings: createImageMappings(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true),
-          tags: ownerTags(obj, 'image'),
-          tagOnCreate: cloud.capabilities.tagOnCreate,
-        });
-      } catch (err) {
-        throw outcomeOfCloudError(err, 'CreateImage');
-      }
-      if (!imageId) {
-        // Eucalyptus 3.3 validates CreateImage and returns without doing anything: nothing was made.
-        cloud.learn({ createImage: false });
-        if (obj.spec.strategy === 'CreateImage') {
-          throw new StallError('UnsupportedByCloud', 'the cloud answered CreateImage without an image id (Eucalyptus 3.3 does not implement it): use strategy Orchestrated or Auto');
-        }
-        state.status.strategy = 'Orchestrated';
-        state.status.indications = [];
-        return { done: false, again: true, event: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' };
-      }
-      state.status.imageId = imageId;
+  const adopted = await adoptImage(cloud, obj);
+  if (adopted) {
+    state.status.imageId = adopted.imageId;
+    await tagObjects(cloud, obj, [adopted.imageId], 'image');
+  } else {
+    const instance = await state.instance(cloud);
+    checkInstanceState(instance);
+    // A stopped instance needs no reboot: the cloud forces NoReboot (3.4 CreateImageTask does the same).
+    state.status.indications = [instance.state === 'stopped' ? 'WasStopped' : obj.spec.noReboot ? 'NoReboot' : 'Rebooted'];
+    let imageId: string | undefined;
+    try {
+      imageId = await createImage(cloud.gw, {
+        instanceId: obj.spec.instanceId,
+        name: obj.spec.image.name,
+        description: obj.spec.image.description,
+        noReboot: obj.spec.noReboot ?? false,
+        blockDeviceMappings: createImageMappings(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true),
+        tags: ownerTags(obj, 'image'),
+        tagOnCreate: cloud.capabilities.tagOnCreate,
+      });
+    } catch (err) {
+      throw outcomeOfCloudError(err, 'CreateImage');
     }
-    state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
-    state.phase('Snapshotting');
-    state.reconciling('WaitingForImage', `image ${state.status.imageId} is being created by the cloud`);
-    return { done: false, checkpoint: true, again: true };
+    if (!imageId) {
+      // Eucalyptus 3.3 validates CreateImage and returns without doing anything: nothing was made.
+      cloud.learn({ createImage: false });
+      if (obj.spec.strategy === 'CreateImage') {
+        throw new StallError('UnsupportedByCloud', 'the cloud answered CreateImage without an image id (Eucalyptus 3.3 does not implement it): use strategy Orchestrated or Auto');
+      }
+      state.status.strategy = 'Orchestrated';
+      state.status.indications = [];
+      return { again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
+    }
+    state.status.imageId = imageId;
   }
+  state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
+  state.phase('Snapshotting');
+  state.reconciling('WaitingForImage', `image ${state.status.imageId} is being created by the cloud`);
+  return { checkpoint: true, again: true };
+}
+
+async function waitForTheImage(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult | undefined> {
   const wait = waitForImage(cloud, state);
   if (!wait.done) {
     state.status.progress = Math.max(state.status.progress ?? 0, 10);
     state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available (${wait.image?.state ?? 'pending'})`);
-    return { done: false };
+    return {};
   }
   await adoptCloudSnapshots(cloud, state, wait.image!);
   state.step('SnapshotsCompleted', 'True', 'Succeeded', `${state.status.snapshots?.length ?? 0} snapshot(s) made by the cloud's CreateImage`);
-  return { done: true };
+  return undefined;
 }

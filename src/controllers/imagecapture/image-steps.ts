@@ -4,9 +4,9 @@ import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, type ImageInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
-import type { CloudContext } from './ports.ts';
-import type { CaptureState } from './state.ts';
-import type { StepResult } from './step-result.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import type { ImageCaptureState } from './state.ts';
+import type { StepResult } from '../shared/step-reconciler.ts';
 
 export function ownerTags(obj: ImageCapture, step: string): Record<string, string> {
   return { ...(obj.spec.image.tags ?? {}), [OWNER_TAG]: ownerTagValue(obj), [STEP_TAG]: step };
@@ -17,7 +17,7 @@ export function ownerTags(obj: ImageCapture, step: string): Record<string, strin
  * and the tag call (the name was checked free before anything was created, so an untagged image of that name
  * is ours).
  */
-export async function adoptImage(cloud: CloudContext, obj: ImageCapture): Promise<ImageInfo | undefined> {
+export async function adoptImage(cloud: KindCloud, obj: ImageCapture): Promise<ImageInfo | undefined> {
   try {
     const tagged = (await findImagesByOwner(cloud.gw, ownerTagValue(obj))).find((i) => i.state !== 'deregistered');
     if (tagged) return tagged;
@@ -30,7 +30,7 @@ export async function adoptImage(cloud: CloudContext, obj: ImageCapture): Promis
 }
 
 /** CreateTags overwrites, so tagging again after a crash is harmless. */
-export async function tagObjects(cloud: CloudContext, obj: ImageCapture, ids: string[], step: string): Promise<void> {
+export async function tagObjects(cloud: KindCloud, obj: ImageCapture, ids: string[], step: string): Promise<void> {
   if (ids.length === 0) return;
   try {
     await createTags(cloud.gw, ids, ownerTags(obj, step));
@@ -43,7 +43,7 @@ export async function tagObjects(cloud: CloudContext, obj: ImageCapture, ids: st
  * The cloud's CreateImage makes the snapshots itself (untagged on clouds without TagSpecifications): once the
  * image lists them, record them in status and give them the user's and the owner tags.
  */
-export async function adoptCloudSnapshots(cloud: CloudContext, state: CaptureState, image: ImageInfo): Promise<void> {
+export async function adoptCloudSnapshots(cloud: KindCloud, state: ImageCaptureState, image: ImageInfo): Promise<void> {
   const fresh = image.blockDeviceMappings.filter((m) => m.snapshotId && !(state.status.snapshots ?? []).some((s) => s.snapshotId === m.snapshotId));
   if (fresh.length === 0) return;
   await tagObjects(cloud, state.obj, fresh.map((m) => m.snapshotId!), 'create-image');
@@ -61,7 +61,7 @@ export interface ImageWait {
 }
 
 /** Follows the image through the batched poller until it is available; a failed image stalls the capture. */
-export function waitForImage(cloud: CloudContext, state: CaptureState): ImageWait {
+export function waitForImage(cloud: KindCloud, state: ImageCaptureState): ImageWait {
   const imageId = state.status.imageId!;
   cloud.images.watch(imageId, state.key);
   const seen = cloud.images.get(imageId);
@@ -76,9 +76,9 @@ export function waitForImage(cloud: CloudContext, state: CaptureState): ImageWai
 }
 
 /** The last step of every snapshot-based strategy: follow the registered image until it is available. */
-export function followRegisteredImage(cloud: CloudContext, state: CaptureState): StepResult {
-  if (waitForImage(cloud, state).done) return { done: true };
+export function followRegisteredImage(cloud: KindCloud, state: ImageCaptureState): StepResult | undefined {
+  if (waitForImage(cloud, state).done) return undefined;
   state.status.progress = Math.max(state.status.progress ?? 0, 90);
   state.reconciling('WaitingForImage', `waiting for image ${state.status.imageId} to become available`);
-  return { done: false };
+  return {};
 }

@@ -6,34 +6,28 @@ import { createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVo
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
-import type { CloudContext } from './ports.ts';
-import type { CaptureState } from './state.ts';
-import type { StepResult } from './step-result.ts';
-import { checkInstanceState, loadInstance } from './validate.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import type { ImageCaptureState } from './state.ts';
+import type { Step, StepResult } from '../shared/step-reconciler.ts';
+import { checkInstanceState } from './validate.ts';
 
 export interface OrchestratedOptions {
   /** After RebootInstances the instance stays `running` in Describe; give the guest this long to come back. */
   rebootSettleMs: number;
 }
 
-export async function runOrchestrated(cloud: CloudContext, state: CaptureState, opts: OrchestratedOptions): Promise<StepResult> {
-  let instance: InstanceInfo | undefined;
-  const instanceNow = async () => (instance ??= await loadInstance(cloud, state.obj));
-
-  if (state.condition('InstanceQuiesced')?.status !== 'True') {
-    const r = await quiesce(cloud, state, await instanceNow(), opts);
-    if (r) return r;
-  }
-  if (state.condition('SnapshotsCompleted')?.status !== 'True') {
-    const r = await snapshotVolumes(cloud, state, instanceNow);
-    if (r) return r;
-  }
-  if (!state.status.imageId) return register(cloud, state, await instanceNow());
-  return followRegisteredImage(cloud, state);
+/** The steps of strategy Orchestrated: reboot (unless noReboot or stopped), snapshot every volume, register. */
+export function orchestratedSteps(opts: OrchestratedOptions): Step<ImageCaptureState>[] {
+  return [
+    { name: 'quiesce the instance', when: (s) => s.condition('InstanceQuiesced')?.status !== 'True', run: async (cloud, s) => quiesce(cloud, s, await s.instance(cloud), opts) },
+    { name: 'snapshot the volumes', when: (s) => s.condition('SnapshotsCompleted')?.status !== 'True', run: snapshotVolumes },
+    { name: 'register the image', when: (s) => !s.status.imageId, run: async (cloud, s) => register(cloud, s, await s.instance(cloud)) },
+    { name: 'wait for the image', run: followRegisteredImage },
+  ];
 }
 
 /** Reboot at most once: the request is written to status before RebootInstances is sent. */
-async function quiesce(cloud: CloudContext, state: CaptureState, instance: InstanceInfo, opts: OrchestratedOptions): Promise<StepResult | undefined> {
+async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo, opts: OrchestratedOptions): Promise<StepResult | undefined> {
   const obj = state.obj;
   const cond = state.condition('InstanceQuiesced');
   if (cond?.reason !== 'Rebooting') {
@@ -48,7 +42,7 @@ async function quiesce(cloud: CloudContext, state: CaptureState, instance: Insta
     state.step('InstanceQuiesced', 'False', 'Rebooting', `rebooting instance ${instance.instanceId} for a consistent file system`);
     state.reconciling('Rebooting', `rebooting instance ${instance.instanceId}`);
     state.status.progress = 5;
-    return { done: false, checkpoint: true, again: true };
+    return { checkpoint: true, again: true };
   }
   const requestedAt = Date.parse(cond.lastTransitionTime);
   if (!state.status.indications?.includes('Rebooted')) {
@@ -58,20 +52,20 @@ async function quiesce(cloud: CloudContext, state: CaptureState, instance: Insta
       throw outcomeOfCloudError(err, `RebootInstances ${instance.instanceId}`);
     }
     state.status.indications = ['Rebooted'];
-    return { done: false, checkpoint: true, requeueAfterMs: opts.rebootSettleMs };
+    return { checkpoint: true, requeueAfterMs: opts.rebootSettleMs };
   }
   const waited = Date.now() - requestedAt;
   if (instance.state !== 'running' || waited < opts.rebootSettleMs) {
-    return { done: false, requeueAfterMs: Math.max(500, opts.rebootSettleMs - waited) };
+    return { requeueAfterMs: Math.max(500, opts.rebootSettleMs - waited) };
   }
   state.step('InstanceQuiesced', 'True', 'Rebooted', `instance ${instance.instanceId} was rebooted and is running again`);
   return undefined;
 }
 
-async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanceNow: () => Promise<InstanceInfo>): Promise<StepResult | undefined> {
+async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult | undefined> {
   const obj = state.obj;
   if (!state.status.snapshots?.length) {
-    const instance = await instanceNow();
+    const instance = await state.instance(cloud);
     const volumes = volumesToCapture(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true);
     if (!volumes.some((v) => v.isRoot)) {
       throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} reports no root volume (${instance.rootDeviceName ?? 'no root device'}): it cannot be captured by snapshots`);
@@ -121,7 +115,7 @@ async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanc
     }));
     state.step('SnapshotsCompleted', 'False', 'WaitingForSnapshots', `snapshotting ${missing.length} volume(s)`);
     state.reconciling('WaitingForSnapshots', `snapshotting ${state.status.snapshots!.length} volume(s)`);
-    return { done: false, checkpoint: true, again: true };
+    return { checkpoint: true, again: true };
   }
   let total = 0;
   let completed = 0;
@@ -145,13 +139,13 @@ async function snapshotVolumes(cloud: CloudContext, state: CaptureState, instanc
   state.status.progress = Math.max(state.status.progress ?? 0, Math.round(10 + (70 * total) / (100 * n)));
   if (completed < n) {
     state.reconciling('WaitingForSnapshots', `${completed}/${n} snapshot(s) completed`);
-    return { done: false };
+    return {};
   }
   state.step('SnapshotsCompleted', 'True', 'Succeeded', `${n} snapshot(s) completed`);
   return undefined;
 }
 
-async function register(cloud: CloudContext, state: CaptureState, instance: InstanceInfo): Promise<StepResult> {
+async function register(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo): Promise<StepResult> {
   const obj = state.obj;
   state.phase('Registering');
   const adopted = await adoptImage(cloud, obj);
@@ -179,5 +173,5 @@ async function register(cloud: CloudContext, state: CaptureState, instance: Inst
   }
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
-  return { done: false, checkpoint: true, again: true };
+  return { checkpoint: true, again: true };
 }

@@ -4,11 +4,11 @@ import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { CaptureStrategy, ImageCapture } from '../../api/types.ts';
 import { describeInstance, findImageByName, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError, WaitError } from '../shared/outcomes.ts';
-import type { CloudContext } from './ports.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
 
 export type ResolvedStrategy = Exclude<CaptureStrategy, 'Auto'>;
 
-export async function loadInstance(cloud: CloudContext, obj: ImageCapture): Promise<InstanceInfo> {
+export async function loadInstance(cloud: KindCloud, obj: ImageCapture): Promise<InstanceInfo> {
   const id = obj.spec.instanceId;
   let instance: InstanceInfo | undefined;
   try {
@@ -47,7 +47,7 @@ export const INSTANCE_STORE_REFUSAL = 'an instance-store instance cannot be capt
   + 'Eucalyptus 4.0 DownloadManifestFactory), and bundle parts are encrypted with a key only the cloud holds; '
   + 'create an InstanceBundle with spec.register instead, which gives an instance-store image';
 
-export function chooseStrategy(obj: ImageCapture, instance: InstanceInfo, cloud: CloudContext): ResolvedStrategy {
+export function chooseStrategy(obj: ImageCapture, instance: InstanceInfo, cloud: KindCloud): ResolvedStrategy {
   const asked = obj.spec.strategy ?? 'Auto';
   if (instance.rootDeviceType !== 'ebs') {
     throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} has an instance-store root: ${INSTANCE_STORE_REFUSAL}`);
@@ -63,7 +63,7 @@ export function chooseStrategy(obj: ImageCapture, instance: InstanceInfo, cloud:
  * The image name must be free in the account, unless the image carrying it is this capture's own (a crash after
  * CreateImage/RegisterImage and before the status write): then it is adopted.
  */
-export async function checkImageName(cloud: CloudContext, obj: ImageCapture): Promise<string | undefined> {
+export async function checkImageName(cloud: KindCloud, obj: ImageCapture): Promise<string | undefined> {
   const name = obj.spec.image.name;
   let existing;
   try {

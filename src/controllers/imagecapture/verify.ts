@@ -6,10 +6,9 @@ import type { ImageCapture } from '../../api/types.ts';
 import { describeImages, describeSnapshots, type ImageInfo, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { normalizeDevice, volumesToCapture } from './mappings.ts';
-import type { CloudContext } from './ports.ts';
-import type { CaptureState } from './state.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import type { ImageCaptureState } from './state.ts';
 import { syncTags, type TagSyncResult } from './tag-sync.ts';
-import { loadInstance } from './validate.ts';
 
 export interface VerifyResult {
   differences: string[];
@@ -74,7 +73,7 @@ export function compareImage(obj: ImageCapture, image: ImageInfo, expected: Expe
   return out;
 }
 
-export async function verifyImage(cloud: CloudContext, state: CaptureState): Promise<VerifyResult> {
+export async function verifyImage(cloud: KindCloud, state: ImageCaptureState): Promise<VerifyResult> {
   const obj = state.obj;
   const imageId = state.status.imageId!;
   try {
@@ -89,7 +88,7 @@ export async function verifyImage(cloud: CloudContext, state: CaptureState): Pro
     const snapshots = await describeSnapshots(cloud.gw, snapshotIds.filter((id) => !userSnapshots.has(id)));
     const tags = await syncTags(cloud.gw, obj, [{ id: image.imageId, tags: image.tags }, ...snapshots.map((s) => ({ id: s.snapshotId, tags: s.tags ?? {} }))], state.status.appliedTags);
     const checkMappings = state.status.strategy === 'CreateImage' || state.status.strategy === 'Orchestrated';
-    const instance = checkMappings && state.status.strategy === 'CreateImage' ? await loadInstance(cloud, obj).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; }) : undefined;
+    const instance = checkMappings && state.status.strategy === 'CreateImage' ? await state.instance(cloud).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; }) : undefined;
     const expected = expectedDevices(obj, state.status.strategy, instance, state.status.snapshots ?? []);
     const differences = compareImage(obj, image, expected, checkMappings && (state.status.strategy === 'Orchestrated' || instance !== undefined));
     return { differences, tags, devices: expected.present.size };

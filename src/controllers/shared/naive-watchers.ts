@@ -6,7 +6,7 @@ import {
   bundleTaskPoller, imagePoller, instancePoller, snapshotPoller,
   type BatchPoller, type PollerFactoryOptions,
 } from '../../cloud/pollers.ts';
-import type { Watcher } from '../imagecapture/ports.ts';
+import type { Watcher } from './cloud-context.ts';
 
 type PollerFactory<T> = (gw: CloudGateway, o: PollerFactoryOptions) => BatchPoller<T>;
 

@@ -19,9 +19,9 @@ const WRITES = [
   /(?:StallError|WaitError)\('([A-Za-z]+)'/g,
   /\b(?:reconciling|stalled)\('([A-Za-z]+)'/g,
   /\bstep\('[A-Za-z]+', '(?:True|False|Unknown)', '([A-Za-z]+)'/g,
-  /\breason: '([A-Za-z]+)'/g,
+  /(?<!event: \{ )\breason: '([A-Za-z]+)'/g,
 ];
-const EVENTS = [/\.(?:normal|warning)\([\w.]+, '([A-Za-z]+)'/g, /\.(?:normal|warning)\([\w.]+, [\w.]+ \? '([A-Za-z]+)' : '([A-Za-z]+)'/g];
+const EVENTS = [/event: \{ reason: '([A-Za-z]+)'/g, /\.(?:normal|warning)\([\w.]+, '([A-Za-z]+)'/g, /\.(?:normal|warning)\([\w.]+, [\w.]+ \? '([A-Za-z]+)' : '([A-Za-z]+)'/g];
 
 function found(patterns: RegExp[]): Map<string, string> {
   const out = new Map<string, string>();

@@ -1,0 +1,159 @@
+// ImageCapture on the shared step reconciler: its steps (steps.ts), what a finished capture looks after (its
+// image, tags, launch permissions, its CloudProfile), its cleanup (cleanup.ts) and the words that differ from
+// other kinds. Deletion, finalizer, cloud, timeout, errors and status writes are the skeleton's
+// (shared/step-reconciler.ts).
+import type { Logger } from 'pino';
+import { ABANDON_ANNOTATION, OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
+import { removeCondition } from '../../api/conditions.ts';
+import { Reasons, type EventReason } from '../../api/reasons.ts';
+import type { ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
+import { StallError, WaitError } from '../shared/outcomes.ts';
+import type { EventSink, KindDefinition, Requeue } from '../shared/step-reconciler.ts';
+import { cleanUp } from './cleanup.ts';
+import type { OrchestratedOptions } from './orchestrated.ts';
+import { ImageCaptureState } from './state.ts';
+import { captureSteps } from './steps.ts';
+import { sameTags, type TagSyncResult } from './tag-sync.ts';
+import { verifyImage } from './verify.ts';
+
+export interface ImageCaptureKindOptions extends OrchestratedOptions {
+  /** How often a finished capture checks that its image still exists. */
+  verifyAvailableEveryMs: number;
+  /** Fallback look when no poller answers for the image of a finished capture. */
+  waitingRequeueMs: number;
+}
+
+/** Present on an Available capture only while its CloudProfile is missing or not Ready. */
+const PROFILE_CONDITION = 'CloudProfileReady';
+
+export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o: ImageCaptureKindOptions): KindDefinition<ImageCapture, ImageCaptureStatus, ImageCaptureState> {
+  const launchPermissions = (cloud: KindCloud, state: ImageCaptureState) => applyLaunchPermissions(cloud.gw, state.status.imageId!,
+    state.obj.spec.launchPermissions, state, (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
+
+  const recordTags = (state: ImageCaptureState, tags: TagSyncResult, reason: EventReason, verb: string) => {
+    state.status.appliedTags = tags.applied;
+    if (tags.added.length) events.normal(state.obj, reason, `${verb}: ${tags.added.join('; ')}`);
+    if (tags.removed.length) events.normal(state.obj, reason, `removed tags no longer in spec.image.tags: ${tags.removed.join('; ')}`);
+  };
+
+  /**
+   * A finished capture whose CloudProfile is gone or not Ready: the image exists and stays Ready (kstatus Current,
+   * Argo CD Healthy); the condition CloudProfileReady=False and one Warning Event say what the operator can no
+   * longer do. A deletion that needs the cloud shows that it waits (phase Deleting) when it happens.
+   */
+  const availableWithoutProfile = (state: ImageCaptureState, err: StallError | WaitError): Requeue => {
+    const before = state.condition(PROFILE_CONDITION);
+    const message = `${err.message}; image ${state.status.imageId} stays available, but until then the operator cannot check it or apply edits (tags) to it, and deleting this capture waits for the CloudProfile (or the annotation ${ABANDON_ANNOTATION}=true)`;
+    state.step(PROFILE_CONDITION, 'False', err.reason, message);
+    // A capture stalled by this before (older operators flipped it to Stalled) is Ready again: its image exists.
+    if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
+    if (before?.status !== 'False' || before.reason !== err.reason) events.warning(state.obj, err.reason, message);
+    return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
+  };
+
+  /** The CloudProfile is Ready again: the condition that said otherwise goes. */
+  const profileBack = (state: ImageCaptureState) => {
+    if (!state.condition(PROFILE_CONDITION)) return;
+    state.status.conditions = removeCondition(state.status.conditions, PROFILE_CONDITION);
+    if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
+    events.normal(state.obj, 'CloudProfileReady', 'the CloudProfile is Ready again');
+  };
+
+  /** A finished capture looks at its image now and then: one deregistered by hand is reported, never re-created. */
+  const verifyAvailable = async (cloud: KindCloud, state: ImageCaptureState): Promise<Requeue> => {
+    const imageId = state.status.imageId!;
+    cloud.images.watch(imageId, state.key);
+    const seen = cloud.images.get(imageId);
+    if (!seen) return { requeueAfterMs: o.waitingRequeueMs };
+    cloud.images.unwatch(state.key);
+    if ('notFound' in seen || seen.state === 'deregistered') {
+      state.phase('Failed');
+      state.step('ImageRegistered', 'False', 'ImageDeregistered', `image ${imageId} was deregistered outside the operator`);
+      state.stalled('ImageDeregistered', `image ${imageId} no longer exists in the cloud (deregistered outside the operator): delete and re-create this ImageCapture to capture again`);
+      events.warning(state.obj, 'ImageDeregistered', `image ${imageId} no longer exists in the cloud`);
+      return {};
+    }
+    if (!sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) await launchPermissions(cloud, state);
+    if (!sameTags(state.obj.spec.image.tags, state.status.appliedTags)) {
+      // spec.image.tags was edited: the image and its snapshots follow.
+      const v = await verifyImage(cloud, state);
+      recordTags(state, v.tags, 'TagsUpdated', 'spec.image.tags changed; wrote');
+    }
+    return { requeueAfterMs: o.verifyAvailableEveryMs };
+  };
+
+  return {
+    noun: 'capture',
+    newState: (obj) => new ImageCaptureState(obj),
+    steps: captureSteps(events, o),
+    async complete(cloud, state) {
+      const imageId = state.status.imageId;
+      // Checked once, whatever the cloud claims to have applied on create.
+      const v = await verifyImage(cloud, state);
+      recordTags(state, v.tags, 'TagsRepaired', 'the cloud did not apply every tag on create; added');
+      const differs = v.differences.join('; ');
+      if (v.differences.length) {
+        state.step('ImageVerified', 'False', 'ImageDiffers', `image ${imageId} differs from what was asked: ${differs}`);
+        events.warning(state.obj, 'ImageDiffers', `image ${imageId} differs from what was asked: ${differs}`);
+      } else {
+        state.step('ImageVerified', 'True', 'Succeeded', `name, description, tags on the image and its snapshots${v.devices ? ` and ${v.devices} device mapping(s)` : ''} as asked`);
+      }
+      await launchPermissions(cloud, state);
+      state.phase('Available');
+      state.status.progress = 100;
+      state.status.completedAt ??= new Date().toISOString();
+      state.step('ImageRegistered', 'True', 'Succeeded', `image ${imageId} is available`);
+      state.ready(v.differences.length ? `image ${imageId} is available, but differs from what was asked (see ImageVerified): ${differs}` : `image ${imageId} is available`);
+      events.normal(state.obj, 'ImageAvailable', `image ${imageId} is available (strategy ${state.status.strategy})`);
+      return { requeueAfterMs: o.verifyAvailableEveryMs };
+    },
+    async whenAvailable(cloud, state) {
+      let resolved: KindCloud;
+      try {
+        resolved = await cloud();
+      } catch (err) {
+        if (err instanceof StallError || err instanceof WaitError) return availableWithoutProfile(state, err);
+        throw err;
+      }
+      profileBack(state);
+      return verifyAvailable(resolved, state);
+    },
+    cleanupReasons: new Set([Reasons.Timeout, Reasons.SnapshotFailed, Reasons.ImageFailed]),
+    failureCleanup: {
+      /** Removes what a failed capture made; a cleanup that did not finish is tried again. */
+      async run(cloud, state) {
+        if (!state.status.strategy) return {}; // never got past validation: it made nothing
+        try {
+          const result = await cleanUp(await cloud(), state.obj, { includeImage: true });
+          state.status.retainedObjects = result.kept.length ? result.kept : undefined;
+          state.step('CleanedUp', 'True', 'Succeeded', result.deleted.length ? `removed ${result.deleted.join(', ')}` : 'nothing to remove');
+          if (result.deleted.length) events.normal(state.obj, 'CleanedUp', `removed temporary cloud objects: ${result.deleted.join(', ')}`);
+          return {};
+        } catch (err) {
+          log.warn({ key: state.key, err: String(err) }, 'cleanup after failure did not finish; retrying');
+          state.step('CleanedUp', 'False', 'Retrying', `cleanup did not finish: ${String((err as Error)?.message ?? err)}`);
+          return { requeueAfterMs: 10_000 };
+        }
+      },
+      unfinished: (state) => state.condition('CleanedUp')?.status === 'False',
+    },
+    deletion: {
+      // Creating calls happen only after the strategy is recorded; any id in status is a cloud object.
+      madeAnything: ({ status: s }) => !!(s.strategy || s.imageId || s.snapshots?.some((x) => x.snapshotId)),
+      recordedObjects({ status: s }) {
+        const ids = [s.imageId, ...(s.snapshots ?? []).map((x) => x.snapshotId)];
+        return [...new Set(ids.filter((x): x is string => !!x))];
+      },
+      nothingMade: 'nothing was created in the cloud; no cloud call needed',
+      abandonHint: (state) => ` (owner tag ${OWNER_TAG}=${ownerTagValue(state.obj)})`,
+      describe: (policy) => policy === 'Delete' ? 'removing the image, its snapshots and temporary objects' : 'removing temporary objects (the image is retained)',
+      async cleanUp(cloud, state, policy) {
+        await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
+        return cleanUp(cloud, state.obj, { includeImage: policy === 'Delete' });
+      },
+    },
+    timeoutConsequence: 'temporary cloud objects were removed',
+  };
+}

@@ -1,0 +1,48 @@
+// The ImageCapture steps, in order: validate (once, before anything is created), then the chosen strategy's
+// steps (create-image.ts, orchestrated.ts). Each step starts from status and the cloud, so a restart anywhere
+// resumes without a second snapshot or image.
+import type { ImageCapture } from '../../api/types.ts';
+import type { KindCloud } from '../shared/cloud-context.ts';
+import { StallError } from '../shared/outcomes.ts';
+import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
+import { createImageSteps } from './create-image.ts';
+import { orchestratedSteps, type OrchestratedOptions } from './orchestrated.ts';
+import type { ImageCaptureState } from './state.ts';
+import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL } from './validate.ts';
+
+/** The steps of one strategy, applying only while the capture uses it. */
+function forStrategy(strategy: string, steps: Step<ImageCaptureState>[]): Step<ImageCaptureState>[] {
+  return steps.map((step) => ({ ...step, name: `${strategy}: ${step.name}`, when: (s) => s.status.strategy === strategy && (!step.when || step.when(s)) }));
+}
+
+export function captureSteps(events: EventSink<ImageCapture>, opts: OrchestratedOptions): Step<ImageCaptureState>[] {
+  return [
+    { name: 'validate', when: (s) => !s.status.strategy, run: (cloud, s) => validate(cloud, s, events) },
+    ...forStrategy('CreateImage', createImageSteps),
+    ...forStrategy('Orchestrated', orchestratedSteps(opts)),
+    {
+      name: 'refuse a retired strategy',
+      when: (s) => s.status.strategy !== 'CreateImage' && s.status.strategy !== 'Orchestrated',
+      run: (_cloud, s) => {
+        // A capture recorded with the retired ViaBundle strategy: no cloud can import a bundle.
+        throw new StallError('UnsupportedByCloud', `strategy ${s.status.strategy} is not supported: ${INSTANCE_STORE_REFUSAL}`);
+      },
+    },
+  ];
+}
+
+/** Validation before anything is created: the instance, its state, a strategy that fits, a free image name. */
+async function validate(cloud: KindCloud, state: ImageCaptureState, events: EventSink<ImageCapture>): Promise<StepResult> {
+  const obj = state.obj;
+  state.phase('Pending');
+  state.reconciling('Validating', `validating instance ${obj.spec.instanceId}`);
+  const instance = await state.instance(cloud);
+  checkInstanceState(instance);
+  const strategy = chooseStrategy(obj, instance, cloud);
+  await checkImageName(cloud, obj);
+  state.status.strategy = strategy;
+  state.status.progress = 0;
+  events.normal(obj, 'Validated', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
+  // Written before anything is created: after a crash, an untagged image of this name is ours to adopt.
+  return { checkpoint: true, again: true };
+}
