@@ -1,12 +1,12 @@
 // CloudProfile: reads the credentials Secret, proves the credentials against the cloud, detects what the cloud
 // can do, and reports it in status. Captures and bundles wait while their profile is not Ready.
-import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { markReady, markReconciling, markStalled, setCondition, observeGeneration } from '../../api/conditions.ts';
 import type { Reason } from '../../api/reasons.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities, DetectionResult } from '../../cloud/capabilities.ts';
 import { CloudError } from '../../cloud/errors.ts';
+import { describeAvailabilityZones } from '../../cloud/ec2.ts';
 import { checkFlowCalls, FlowCallRefused } from '../../cloud/flow-calls.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
@@ -46,7 +46,7 @@ export class CloudProfileReconciler {
       this.deps.clouds.invalidate(namespace, obj.spec.credentialsSecretRef.name);
       const settings = await this.deps.clouds.settingsFor(obj);
       const gw = this.deps.gateway(settings);
-      await gw.send(new DescribeAvailabilityZonesCommand({}));
+      await describeAvailabilityZones(gw);
       const flowCalls = await checkFlowCalls(gw);
       const detection = await this.deps.capabilities(gw);
       const caps = detection.capabilities;

@@ -2,10 +2,9 @@
 // tag, so the look-up finds objects even when status never recorded them (a crash between create and write).
 import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
-import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import {
   deleteSnapshot, deleteVolume, deregisterImage, describeSnapshots, findImageByName, findImagesByOwner, findSnapshotsByOwner,
-  findVolumesByOwner, toSnapshotInfo, type ImageInfo,
+  findSnapshotsByDescription, findVolumesByOwner, type ImageInfo,
 } from '../../cloud/ec2.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { CleanupResult } from '../shared/step-reconciler.ts';
@@ -57,8 +56,7 @@ export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: Cleanup
   }
   // A snapshot whose CreateTags never came (a failed call, then deletion) carries the owner only in its
   // description (`<image> <device> (<owner>)`, written by the Orchestrated step).
-  const untagged = await cloud.gw.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'description', Values: [`*(${owner})`] }] }));
-  for (const snap of (untagged.Snapshots ?? []).map(toSnapshotInfo)) {
+  for (const snap of await findSnapshotsByDescription(cloud.gw, `*(${owner})`)) {
     if (keptSnapshots.has(snap.snapshotId) || deleted.includes(snap.snapshotId)) continue;
     await ignoreNotFound(() => deleteSnapshot(cloud.gw, snap.snapshotId));
     deleted.push(snap.snapshotId);

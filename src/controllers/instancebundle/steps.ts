@@ -45,7 +45,8 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   checkBundleable(instance, cloud.capabilities, spec.storage.prefix);
   await checkImageNameFree(cloud, state.obj);
   await ensureStorage(cloud, state.obj, events);
-  await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, notBefore(state));
+  const task = await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, notBefore(state));
+  state.taskLookup = task ? { task } : {};
   // Written before BundleInstance: from here on a deletion looks for a task; before it, nothing exists to remove.
   state.step('BundleStored', 'False', 'Starting', `starting a bundle task of ${instance.rootDeviceType} ${instance.platform} instance ${instance.instanceId}`);
   return { checkpoint: true, again: true };
@@ -60,6 +61,7 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
     prefix: spec.storage.prefix,
     uploadPolicyTtlMs: parseDuration(spec.uploadPolicyTTL ?? '12h'),
     ...(since ? { notBefore: since } : {}),
+    ...(state.taskLookup ? { known: state.taskLookup } : {}),
   });
   state.status.bundleId = task.bundleId;
   state.status.state = task.state;

@@ -1,7 +1,5 @@
 // The objects a bundle leaves in its bucket (`<prefix>.manifest.xml`, `<prefix>.part.N`, the euca2ools
-// layout) and the manifest fields the import needs.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { XMLParser } from 'fast-xml-parser';
+// layout).
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import { deleteObjects, listObjects } from '../../cloud/s3.ts';
 
@@ -32,23 +30,4 @@ export async function deleteBundleObjects(gw: CloudGateway, bucket: string, pref
   const keys = await listBundleObjects(gw, bucket, prefix);
   if (keys.length) await deleteObjects(gw, bucket, keys);
   return keys;
-}
-
-export interface ManifestFacts {
-  /** Bytes of the unbundled disk image (`image/size`). */
-  size: number;
-  architecture?: string;
-}
-
-const parser = new XMLParser({ ignoreAttributes: true });
-
-/** Reads `image/size` and the architecture from the stored manifest (one GetObject). */
-export async function readManifestFacts(gw: CloudGateway, bucket: string, prefix: string): Promise<ManifestFacts> {
-  const out = await gw.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey(prefix) }));
-  const text = (await out.Body?.transformToString('utf8')) ?? '';
-  const doc = parser.parse(text) as { manifest?: { image?: { size?: unknown }; machine_configuration?: { architecture?: unknown } } };
-  const size = Number(doc.manifest?.image?.size);
-  if (!Number.isFinite(size) || size <= 0) throw new Error(`manifest ${bucket}/${manifestKey(prefix)} has no image size`);
-  const arch = doc.manifest?.machine_configuration?.architecture;
-  return { size, ...(typeof arch === 'string' ? { architecture: arch } : {}) };
 }

@@ -1,8 +1,7 @@
 // Starting and following a BundleInstance task for InstanceBundle. A bundle
 // task cannot carry tags, so a task is recognised by what identifies it: instance, bucket and prefix. Looking
 // for it before BundleInstance means a crash between the call and the status write never starts a second one.
-import { DescribeBundleTasksCommand } from '@aws-sdk/client-ec2';
-import { bundleInstance, cancelBundleTask, toBundleTaskInfo, type BundleTaskInfo } from '../../cloud/ec2.ts';
+import { bundleInstance, cancelBundleTask, listBundleTasks, type BundleTaskInfo } from '../../cloud/ec2.ts';
 import { CloudError } from '../../cloud/errors.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { BundleState } from '../../cloud/states.ts';
@@ -23,37 +22,39 @@ export function isRunning(state: BundleState): boolean {
 }
 
 /**
- * The task for this instance that writes to this bucket and prefix: a running one always, a complete one
- * only when it started after `notBefore` (an older complete task belongs to an earlier resource of the same
- * bucket/prefix whose objects may be gone). Failed and cancelled tasks are never adopted: they are retried.
+ * The task for this instance that writes to this bucket and prefix, among `tasks`: a running one always, a
+ * complete one only when it started after `notBefore` (an older complete task belongs to an earlier resource of
+ * the same bucket/prefix whose objects may be gone). Failed and cancelled tasks are never adopted: they are retried.
  */
+export function pickBundleTask(tasks: BundleTaskInfo[], target: BundleTarget, notBefore?: Date): BundleTaskInfo | undefined {
+  const mine = tasks.filter((t) => t.instanceId === target.instanceId && t.bucket === target.bucket && t.prefix === target.prefix);
+  const running = mine.find((t) => isRunning(t.state) || t.state === 'cancelling');
+  if (running) return running;
+  return mine.find((t) => t.state === 'complete' && (!notBefore || !t.startTime || t.startTime.getTime() >= notBefore.getTime()));
+}
+
+/** Looks for this target's task in the cloud (one DescribeBundleTasks filtered by instance). */
 export async function findBundleTask(gw: CloudGateway, target: BundleTarget, notBefore?: Date): Promise<BundleTaskInfo | undefined> {
-  let out;
   try {
-    out = await gw.send(new DescribeBundleTasksCommand({ Filters: [{ Name: 'instance-id', Values: [target.instanceId] }] }));
+    return pickBundleTask(await listBundleTasks(gw, target.instanceId), target, notBefore);
   } catch (err) {
     throw outcomeOfCloudError(err, `looking for a bundle task of ${target.instanceId}`);
   }
-  const mine = (out.BundleTasks ?? []).filter((t) => t.InstanceId === target.instanceId
-    && t.Storage?.S3?.Bucket === target.bucket && t.Storage?.S3?.Prefix === target.prefix);
-  const running = mine.map(toBundleTaskInfo).find((t) => isRunning(t.state) || t.state === 'cancelling');
-  if (running) return running;
-  const complete = mine.find((t) => toBundleTaskInfo(t).state === 'complete'
-    && (!notBefore || !t.StartTime || t.StartTime.getTime() >= notBefore.getTime()));
-  return complete ? toBundleTaskInfo(complete) : undefined;
 }
 
 export interface StartBundleInput extends BundleTarget {
   /** How long the signed upload policy stays valid. */
   uploadPolicyTtlMs: number;
-  /** Ignore complete tasks older than this (see findBundleTask). */
+  /** Ignore complete tasks older than this (see pickBundleTask). */
   notBefore?: Date;
+  /** What this reconcile already learnt from the cloud (validation just looked): the task to adopt, or none. */
+  known?: { task?: BundleTaskInfo };
   now?: Date;
 }
 
 /** Adopts this target's task or starts one with a freshly signed upload policy. */
 export async function startOrAdoptBundle(gw: CloudGateway, input: StartBundleInput): Promise<{ task: BundleTaskInfo; adopted: boolean }> {
-  const existing = await findBundleTask(gw, input, input.notBefore);
+  const existing = input.known ? input.known.task : await findBundleTask(gw, input, input.notBefore);
   if (existing) return { task: existing, adopted: true };
   const { accessKeyId, secretAccessKey } = gw.settings.credentials;
   const policy = buildUploadPolicy({

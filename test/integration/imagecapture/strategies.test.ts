@@ -32,6 +32,10 @@ describe('ImageCapture strategies', function () {
     for (const snap of owned.snapshots) expect(snap.tags.get('team')).to.equal('web');
     expect(st.snapshots).to.have.length(3);
     expect(calls(s, 'CreateImage')).to.equal(1);
+    // The first pass validates and creates with one look at the instance.
+    const log = s.sim.log.entries();
+    const beforeCreate = log.slice(0, log.findIndex((e) => e.action === 'CreateImage'));
+    expect(beforeCreate.filter((e) => e.action === 'DescribeInstances' && JSON.stringify(e.params).includes(inst.id))).to.have.length(1);
     const sent = s.sim.log.entries('CreateImage')[0]!.params;
     expect(sent.NoReboot ?? 'false').to.equal('false');
   });
@@ -51,6 +55,9 @@ describe('ImageCapture strategies', function () {
     expect(st.indications).to.deep.equal(['NoReboot']);
     expect(calls(s, 'RebootInstances')).to.equal(0);
     expect(calls(s, 'CreateSnapshot')).to.equal(2, 'root and the one attached volume not suppressed');
+    const log = s.sim.log.entries();
+    const beforeSnapshots = log.slice(0, log.findIndex((e) => e.action === 'CreateSnapshot'));
+    expect(beforeSnapshots.filter((e) => e.action === 'DescribeInstances' && JSON.stringify(e.params).includes(inst.id))).to.have.length(1, 'validation and the first steps share one DescribeInstances');
     const image = s.sim.state.images.get(st.imageId!)!;
     const mapped = Object.fromEntries(image.blockDeviceMappings.map((b) => [b.deviceName, b]));
     expect(mapped[devices[1]!]?.noDevice, 'user mapping overrides the attached volume').to.equal(true);

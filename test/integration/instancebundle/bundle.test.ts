@@ -24,10 +24,14 @@ for (const profile of [...DIALECT_PROFILES, 'eucalyptus-4.4' as const]) describe
     const inst = seed(s, { platform: 'linux' });
     const m = bundleManifest(s, inst.id, { register: { name: `linux-${Date.now()}`, description: 'bundled' } });
     const before = s.sim.log.byAction();
+    const since = new Date();
     await s.create('instancebundles', m);
     const done = await s.waitForCondition('instancebundles', m.metadata.name, 'Ready') as WithStatus;
     const st = done.status!;
     console.log(`      calls (${profile} Linux bundle + register): ${JSON.stringify(callsSince(s, before))}`);
+    const log = s.sim.log.entries().filter((e) => e.time >= since);
+    const beforeStart = log.slice(0, log.findIndex((e) => e.action === 'BundleInstance'));
+    expect(beforeStart.filter((e) => e.action === 'DescribeBundleTasks'), 'one look for a task to adopt or one writing to the same storage').to.have.length(1);
     expect(st.phase).to.equal('Available');
     expect(st.state).to.equal('complete');
     expect(st.progress).to.equal(100);
