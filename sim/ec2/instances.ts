@@ -50,6 +50,7 @@ export function instanceXml(i: Instance): XmlObject {
     }))),
     virtualizationType: 'paravirtual',
     hypervisor: 'xen',
+    clientToken: i.clientToken,
     tagSet: tagSet(i.tags),
   };
 }

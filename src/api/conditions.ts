@@ -12,6 +12,7 @@ export const ConditionTypes = Object.freeze({
   BundleStored: 'BundleStored',
   ImageRegistered: 'ImageRegistered',
   ImageVerified: 'ImageVerified',
+  BootVerified: 'BootVerified',
   LaunchPermissionsApplied: 'LaunchPermissionsApplied',
   CloudProfileReady: 'CloudProfileReady',
   CleanedUp: 'CleanedUp',

@@ -35,3 +35,6 @@ export const SCHEDULE_UID_LABEL = `${GROUP}/schedule-uid`;
 export const SCHEDULE_NAME_LABEL = `${GROUP}/schedule`;
 export const INSTANCE_LABEL = `${GROUP}/instance-id`;
 export const SCHEDULED_TIME_ANNOTATION = `${GROUP}/scheduled-time`;
+
+/** Tag on an image whose boot was checked: `true` or `false`. */
+export const BOOT_VERIFIED_TAG = `${GROUP}/boot-verified`;

@@ -65,6 +65,10 @@ export const Reasons = Object.freeze({
   Suspended: 'Suspended',
   LastRunFailed: 'LastRunFailed',
   NoInstancesMatched: 'NoInstancesMatched',
+  // boot verification (BootVerified; Reconciling while the test instance runs)
+  VerifyingBoot: 'VerifyingBoot',
+  BootVerificationFailed: 'BootVerificationFailed',
+  InvalidBootVerification: 'InvalidBootVerification',
 } as const);
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 
@@ -77,6 +81,7 @@ export const EventReasons = Object.freeze({
   PhaseSnapshotting: 'PhaseSnapshotting',
   PhaseBundling: 'PhaseBundling',
   PhaseRegistering: 'PhaseRegistering',
+  PhaseVerifying: 'PhaseVerifying',
   PhaseAvailable: 'PhaseAvailable',
   PhaseFailed: 'PhaseFailed',
   PhaseDeleting: 'PhaseDeleting',
@@ -94,6 +99,7 @@ export const EventReasons = Object.freeze({
   TagsUpdated: 'TagsUpdated',
   LaunchPermissionsUpdated: 'LaunchPermissionsUpdated',
   LaunchPermissionsRevoked: 'LaunchPermissionsRevoked',
+  BootVerified: 'BootVerified',
   CloudProfileReady: 'CloudProfileReady',
   Cancelling: 'Cancelling',
   CleanedUp: 'CleanedUp',

@@ -53,6 +53,8 @@ export interface ImageCaptureSpec {
   launchPermissions?: string[];
   /** With deletionPolicy Retain: revoke the granted launch permissions at deletion. */
   revokeLaunchPermissionsOnDeletion?: boolean;
+  /** Opt-in: run one instance from the available image and check that it boots. */
+  bootVerification?: { instanceType?: string; availabilityZone?: string; consoleOutputPattern?: string; timeout?: string };
 }
 
 export type CapturePhase =
@@ -60,6 +62,7 @@ export type CapturePhase =
   | 'Quiescing'
   | 'Snapshotting'
   | 'Registering'
+  | 'Verifying'
   | 'Available'
   | 'Failed'
   | 'Deleting';
@@ -90,6 +93,8 @@ export interface ImageCaptureStatus {
   /** Cloud objects left behind on purpose (Retain) or that could not be removed, so nothing is lost silently. */
   retainedObjects?: string[];
   /** The launch permissions this capture granted (only these are revoked). */
+  /** The boot verification's test instance and result. */
+  bootCheck?: { instanceId?: string; startedAt?: string; result?: 'Passed' | 'Failed'; terminated?: boolean };
   launchPermissions?: string[];
 }
 

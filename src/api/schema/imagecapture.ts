@@ -91,6 +91,16 @@ const spec: Schema = {
     deletionPolicy,
     launchPermissions,
     revokeLaunchPermissionsOnDeletion,
+    bootVerification: {
+      type: 'object',
+      description: 'Opt-in proof that the image boots: once it is available, one instance is run from it, must reach running (and, with consoleOutputPattern, print a matching line) within timeout, and is terminated. The result is the BootVerified condition and the tag imaging.eucalyptus.dev/boot-verified (true or false) on the image; a failure fails the capture (Stalled BootVerificationFailed) and keeps the image. Changes after the check has run have no effect.',
+      properties: {
+        instanceType: { type: 'string', default: 'm1.small', maxLength: 32, pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$', description: 'Instance type of the test instance, for example m1.small or t3.micro.' },
+        availabilityZone: { type: 'string', maxLength: 64, description: 'Availability zone of the test instance; absent lets the cloud choose.' },
+        consoleOutputPattern: { type: 'string', maxLength: 256, description: 'Regular expression (JavaScript syntax) the console output must match, for example "login:"; absent means reaching running is enough.' },
+        timeout: duration('How long the test instance may take to reach running (and print the pattern), Go-style duration.', '10m'),
+      },
+    },
     timeout: duration('Go-style duration (90m, 2h, 1h30m) after which an unfinished capture is Stalled with reason Timeout. May be changed while the capture runs; immutable once it is Available (it can no longer act).', '2h'),
   },
   'x-kubernetes-validations': [
@@ -99,7 +109,7 @@ const spec: Schema = {
   ],
 };
 
-export const CAPTURE_PHASES = ['Pending', 'Quiescing', 'Snapshotting', 'Registering', 'Available', 'Failed', 'Deleting'] as const;
+export const CAPTURE_PHASES = ['Pending', 'Quiescing', 'Snapshotting', 'Registering', 'Verifying', 'Available', 'Failed', 'Deleting'] as const;
 
 const status: Schema = {
   type: 'object',
@@ -109,7 +119,7 @@ const status: Schema = {
     phase: {
       type: 'string',
       enum: [...CAPTURE_PHASES],
-      description: 'Coarse step: Pending (validating), Quiescing (rebooting or stopping), Snapshotting, Registering, Available (image registered), Failed (see the Stalled condition), Deleting (cleanup after deletion).',
+      description: 'Coarse step: Pending (validating), Quiescing (rebooting or stopping), Snapshotting, Registering, Verifying (boot verification of the registered image), Available (image registered), Failed (see the Stalled condition), Deleting (cleanup after deletion).',
     },
     indications: {
       type: 'array',
@@ -148,6 +158,16 @@ const status: Schema = {
     progress,
     startedAt: timestamp('When the first cloud call was made.'),
     completedAt: timestamp('When the image became available or the capture failed.'),
+    bootCheck: {
+      type: 'object',
+      description: 'The boot verification: its test instance and how it ended.',
+      properties: {
+        instanceId: cloudId('The test instance run from the image (terminated once the check ends).'),
+        startedAt: timestamp('When the test instance was requested.'),
+        result: { type: 'string', enum: ['Passed', 'Failed'], description: 'Passed or Failed; absent while the check runs.' },
+        terminated: { type: 'boolean', description: 'The test instance was terminated.' },
+      },
+    },
     launchPermissions: appliedLaunchPermissions,
     observedGeneration,
     conditions,

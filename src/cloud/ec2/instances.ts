@@ -1,5 +1,10 @@
-// Instances: described (with the sizes of their EBS volumes), found by tags, rebooted.
-import { DescribeInstancesCommand, RebootInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
+// Instances: described (with the sizes of their EBS volumes), found by tags, rebooted; and the one-instance launch,
+// console output and termination of a boot verification.
+import {
+  DescribeInstancesCommand, GetConsoleOutputCommand, RebootInstancesCommand, RunInstancesCommand, TerminateInstancesCommand,
+  type _InstanceType, type Filter, type Instance,
+} from '@aws-sdk/client-ec2';
+import { OWNER_TAG } from '../../api/constants.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { orNotFound, type Tags } from './shapes.ts';
 import { describeVolumes } from './volumes.ts';
@@ -21,6 +26,8 @@ export interface InstanceInfo {
   architecture?: string;
   availabilityZone?: string;
   volumes: InstanceVolume[];
+  /** The ClientToken of the RunInstances call that launched it (proof that a launch was ours). */
+  clientToken?: string;
 }
 
 function toInstanceInfo(i: Instance, sizes: Map<string, number>): InstanceInfo {
@@ -45,6 +52,7 @@ function toInstanceInfo(i: Instance, sizes: Map<string, number>): InstanceInfo {
     ...(i.RootDeviceName ? { rootDeviceName: i.RootDeviceName } : {}),
     ...(i.Architecture ? { architecture: i.Architecture } : {}),
     ...(i.Placement?.AvailabilityZone ? { availabilityZone: i.Placement.AvailabilityZone } : {}),
+    ...(i.ClientToken ? { clientToken: i.ClientToken } : {}),
   };
 }
 
@@ -89,4 +97,50 @@ export async function findInstancesByTags(gw: CloudGateway, tags: Tags): Promise
 
 export async function rebootInstance(gw: CloudGateway, instanceId: string): Promise<void> {
   await gw.send(new RebootInstancesCommand({ InstanceIds: [instanceId] }));
+}
+
+export interface RunInstanceInput {
+  imageId: string;
+  instanceType: string;
+  availabilityZone?: string;
+  /** Idempotency: the same token answers the instance the first call made (a retry after a crash adopts it). */
+  clientToken: string;
+}
+
+/** One instance from an image; its id. */
+export async function runInstance(gw: CloudGateway, input: RunInstanceInput): Promise<string> {
+  const out = await gw.send(new RunInstancesCommand({
+    ImageId: input.imageId, MinCount: 1, MaxCount: 1, InstanceType: input.instanceType as _InstanceType,
+    ClientToken: input.clientToken,
+    ...(input.availabilityZone ? { Placement: { AvailabilityZone: input.availabilityZone } } : {}),
+  }));
+  const id = out.Instances?.[0]?.InstanceId;
+  if (!id) throw new Error('RunInstances answered without an instance id');
+  return id;
+}
+
+/** Terminating an instance that is already gone succeeds. */
+export async function terminateInstances(gw: CloudGateway, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await orNotFound(gw.send(new TerminateInstancesCommand({ InstanceIds: ids })), undefined);
+}
+
+/** The instance's console output as text ('' while it has none). */
+export async function consoleOutput(gw: CloudGateway, instanceId: string): Promise<string> {
+  const out = await gw.send(new GetConsoleOutputCommand({ InstanceId: instanceId }));
+  return out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '';
+}
+
+const LIVE: Filter = { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] };
+
+/** Instances (not terminated) carrying this owner tag: what a capture launched to check its image. */
+export async function findInstancesByOwner(gw: CloudGateway, ownerTag: string): Promise<InstanceInfo[]> {
+  const out = await gw.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${OWNER_TAG}`, Values: [ownerTag] }, LIVE] }));
+  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toInstanceInfo(i, new Map())));
+}
+
+/** Instances (not terminated) launched from an image: one DescribeInstances with an image-id filter. */
+export async function findInstancesOfImage(gw: CloudGateway, imageId: string): Promise<InstanceInfo[]> {
+  const out = await gw.send(new DescribeInstancesCommand({ Filters: [{ Name: 'image-id', Values: [imageId] }, LIVE] }));
+  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toInstanceInfo(i, new Map())));
 }

@@ -4,10 +4,11 @@ import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import {
   deleteSnapshot, deleteVolume, deregisterImage, describeSnapshots, findImageByName, findImagesByOwner, findSnapshotsByOwner,
-  findSnapshotsByDescription, findVolumesByOwner, type ImageInfo,
+  findSnapshotsByDescription, findVolumesByOwner, terminateInstances, type ImageInfo,
 } from '../../cloud/ec2.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { CleanupResult } from '../shared/step-reconciler.ts';
+import { bootCheckInstances } from './boot-verify.ts';
 
 export interface CleanupPlan {
   /** Deregister the image and delete its snapshots too (deletionPolicy Delete, or an image that cannot be trusted). */
@@ -23,6 +24,12 @@ export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: Cleanup
   const owner = ownerTagValue(obj);
   const deleted: string[] = [];
   const kept: string[] = [];
+  // A boot verification's test instance never outlives its capture.
+  const instances = await bootCheckInstances(cloud, obj);
+  if (instances.length) {
+    await terminateInstances(cloud.gw, instances);
+    deleted.push(...instances);
+  }
   const images = (await findImagesByOwner(cloud.gw, owner)).filter((i) => i.state !== 'deregistered');
   if (images.length === 0) {
     const untagged = await untaggedImageOf(cloud, obj, owner);

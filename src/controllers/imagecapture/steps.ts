@@ -5,6 +5,7 @@ import type { ImageCapture } from '../../api/types.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { StallError } from '../shared/outcomes.ts';
 import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
+import { bootStep, checkBootSpec } from './boot-verify.ts';
 import { createImageSteps } from './create-image.ts';
 import { orchestratedSteps, type OrchestratedOptions } from './orchestrated.ts';
 import type { ImageCaptureState } from './state.ts';
@@ -21,6 +22,12 @@ export function captureSteps(events: EventSink<ImageCapture>, opts: Orchestrated
     ...forStrategy('CreateImage', createImageSteps),
     ...forStrategy('Orchestrated', orchestratedSteps(opts)),
     {
+      name: 'verify that the image boots',
+      when: (s) => !!s.obj.spec.bootVerification && s.status.bootCheck?.result !== 'Passed'
+        && (s.status.strategy === 'CreateImage' || s.status.strategy === 'Orchestrated'),
+      run: (cloud, s) => bootStep(cloud, s, events),
+    },
+    {
       name: 'refuse a retired strategy',
       when: (s) => s.status.strategy !== 'CreateImage' && s.status.strategy !== 'Orchestrated',
       run: (_cloud, s) => {
@@ -36,6 +43,7 @@ async function validate(cloud: KindCloud, state: ImageCaptureState, events: Even
   const obj = state.obj;
   state.phase('Pending');
   state.reconciling('Validating', `validating instance ${obj.spec.instanceId}`);
+  checkBootSpec(state);
   const instance = await state.instance(cloud);
   checkInstanceState(instance);
   const strategy = chooseStrategy(obj, instance, cloud);

@@ -101,10 +101,12 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
       'InstanceNotFound', 'InstanceNotOwned', 'InvalidInstanceState', 'InvalidImageName', 'DuplicateImageName', 'InvalidBlockDeviceMapping',
       'UnsupportedByCloud', 'Timeout', 'CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid', 'CredentialsRejected',
       'S3SignatureRejected', 'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'BucketNotFound', 'StorageInUse', 'ImageDeregistered', 'CloudRejected',
+      'BootVerificationFailed', 'InvalidBootVerification',
     ];
     const WORKING_REASONS: Reason[] = [
       'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling',
       'Registering', 'Throttled', 'CloudUnreachable', 'Deleting', 'Cancelling', 'InstanceTransitioning', 'WaitingForCloud', 'CleanupRefused',
+      'VerifyingBoot',
     ];
     /** Reasons only a step condition carries (never Ready, Reconciling or Stalled). */
     const STEP_ONLY_REASONS: Reason[] = ['Rebooted', 'NoReboot', 'WasStopped', 'Starting', 'ImageDiffers', 'Pending', 'Retrying', 'ProbeFailed'];

@@ -10,11 +10,11 @@ import type {
 const keys = {
   imageCaptureSpec: {
     cloudRef: 1, instanceId: 1, image: 1, noReboot: 1, blockDeviceMappings: 1, includeAttachedVolumes: 1, strategy: 1,
-    deletionPolicy: 1, timeout: 1, launchPermissions: 1, revokeLaunchPermissionsOnDeletion: 1,
+    deletionPolicy: 1, timeout: 1, launchPermissions: 1, revokeLaunchPermissionsOnDeletion: 1, bootVerification: 1,
   } satisfies Record<keyof ImageCaptureSpec, 1>,
   imageCaptureStatus: {
     phase: 1, indications: 1, imageId: 1, strategy: 1, appliedTags: 1, snapshots: 1, progress: 1, startedAt: 1, completedAt: 1,
-    observedGeneration: 1, conditions: 1, retainedObjects: 1, launchPermissions: 1,
+    observedGeneration: 1, conditions: 1, retainedObjects: 1, launchPermissions: 1, bootCheck: 1,
   } satisfies Record<keyof ImageCaptureStatus, 1>,
   instanceBundleSpec: {
     cloudRef: 1, instanceId: 1, storage: 1, uploadPolicyTTL: 1, register: 1, deletionPolicy: 1, timeout: 1, launchPermissions: 1, revokeLaunchPermissionsOnDeletion: 1,
@@ -58,7 +58,7 @@ describe('api schemas match api/types.ts', () => {
     const strategies: Record<NonNullable<ImageCaptureSpec['strategy']>, 1> = { Auto: 1, CreateImage: 1, Orchestrated: 1 };
     expect(imageCapture.spec.properties!.strategy!.enum).to.have.members(Object.keys(strategies));
     const phases: Record<NonNullable<ImageCaptureStatus['phase']>, 1> = {
-      Pending: 1, Quiescing: 1, Snapshotting: 1, Registering: 1, Available: 1, Failed: 1, Deleting: 1,
+      Pending: 1, Quiescing: 1, Snapshotting: 1, Registering: 1, Verifying: 1, Available: 1, Failed: 1, Deleting: 1,
     };
     expect(imageCapture.status.properties!.phase!.enum).to.have.members(Object.keys(phases));
     const bundlePhases: Record<NonNullable<InstanceBundleStatus['phase']>, 1> = { Pending: 1, Bundling: 1, Registering: 1, Available: 1, Failed: 1, Deleting: 1 };
