@@ -150,6 +150,9 @@ export async function startEucasim(opts: EucasimOptions): Promise<Eucasim> {
               : auth.reason === 'unsupported-scheme' && !profile.eucalyptus ? [400, 'InvalidRequest'] : [403, 'AccessDenied'];
         return fail(status, code, auth.message);
       }
+      // Eucalyptus fails authentication while reading the request: NioServerHandler.sendError answers with the
+      // HTTP status line as the code (F§11).
+      if (profile.eucalyptus) return fail(403, '403 Forbidden', auth.reason === 'expired' ? 'Request has expired' : auth.message);
       if (auth.reason === 'expired') return fail(403, 'RequestExpired', `Request has expired`);
       const message = auth.reason === 'unknown-key' || auth.reason === 'bad-signature'
         ? 'AWS was not able to validate the provided access credentials' : auth.message;

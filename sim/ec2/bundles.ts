@@ -9,7 +9,7 @@ import type { BundlePhase, BundleTask } from '../model.ts';
 import type { SimState } from '../state.ts';
 import { checkUploadPolicy } from '../upload-policy-check.ts';
 import { itemSet, type XmlObject } from '../xml.ts';
-import { type ActionDef, type Ec2Context, findInstance } from './context.ts';
+import { type ActionDef, type Ec2Context, findInstance, uncoded } from './context.ts';
 
 const NAME_RE = /^[a-zA-Z\d.\-_]{3,255}$/;
 const ACTIVE: BundlePhase[] = ['pending', 'waiting-for-shutdown', 'bundling', 'storing', 'cancelling'];
@@ -44,7 +44,12 @@ export function bundleTaskXml(state: SimState, t: BundleTask): XmlObject {
     startTime: t.startTime,
     updateTime: t.updateTime,
     progress: progressOf(state, t),
-    storage: { S3: { bucket: t.bucket, prefix: t.prefix, AWSAccessKeyId: t.accessKeyId, uploadPolicy: t.uploadPolicy, uploadPolicySignature: t.uploadPolicySignature } },
+    // The Eucalyptus binding (aws-bundling.xml) has only bucket and prefix under storage/S3 (F§11).
+    storage: {
+      S3: state.profile.eucalyptus
+        ? { bucket: t.bucket, prefix: t.prefix }
+        : { bucket: t.bucket, prefix: t.prefix, AWSAccessKeyId: t.accessKeyId, uploadPolicy: t.uploadPolicy, uploadPolicySignature: t.uploadPolicySignature },
+    },
     // The 3.4 binding has no error element.
     error: state.profile.bundleStates === 'aws' && t.error ? t.error : undefined,
   };
@@ -100,30 +105,30 @@ function bundleInstance(ctx: Ec2Context): XmlObject {
   const accessKeyId = p.require('Storage.S3.AWSAccessKeyId');
   const uploadPolicy = p.require('Storage.S3.UploadPolicy');
   const uploadPolicySignature = p.require('Storage.S3.UploadPolicySignature');
-  // 3.4.2 really answers with a leading space in the code (VmControl.java:823,825).
-  const invalid = profile.name === 'eucalyptus-3.4' ? ' InvalidParameterValue' : 'InvalidParameterValue';
+  // 3.4.2 really answers with a leading space in the code (VmControl.java:823,825), and 4.0.0 still does (:1083).
+  const invalid = profile.eucalyptus && profile.name !== 'eucalyptus-3.3' ? ' InvalidParameterValue' : 'InvalidParameterValue';
   if (!NAME_RE.test(bucket)) throw new SimError(invalid, `Invalid bucket name: ${bucket}`);
   if (!NAME_RE.test(prefix)) throw new SimError(invalid, `Invalid prefix name: ${prefix}`);
   const instance = findInstance(ctx, instanceId);
   if (!profile.bundleLinux && instance.platform !== 'windows') {
-    throw new SimError(profile.eucalyptus ? 'InvalidParameterValue' : 'UnsupportedOperation', profile.eucalyptus
+    throw uncoded(ctx, 'UnsupportedOperation', profile.eucalyptus
       ? "Failed to bundle requested vm because the platform is not 'windows'"
       : `The instance ${instance.id} is not a Windows instance: only Windows instance-store instances can be bundled`);
   }
   if (profile.bundleWindowsPrefix && !prefix.startsWith('windows')) {
-    throw new SimError('InvalidParameterValue', `Prefix must start with 'windows': ${prefix}`);
+    throw uncoded(ctx, 'InvalidParameterValue', `Prefix must start with 'windows': ${prefix}`);
   }
   if (instance.rootDeviceType === 'ebs' && !profile.bundleEbs) {
     throw new SimError('UnsupportedOperation', `The instance ${instance.id} is EBS-backed: only instance-store instances can be bundled`);
   }
   if (instance.state !== 'running') {
-    throw new SimError('IncorrectInstanceState', `Failed to bundle requested vm because it is not currently 'running': ${instance.id}`);
+    throw uncoded(ctx, 'IncorrectInstanceState', `Failed to bundle requested vm because it is not currently 'running': ${instance.id}`);
   }
   const id = `bun-${idHex(instance.id)}`;
   const existing = ctx.state.bundleTasks.get(id);
   if (existing && ACTIVE.includes(existing.phase)) {
     if (existing.bucket === bucket && existing.prefix === prefix) return { bundleInstanceTask: bundleTaskXml(ctx.state, existing) };
-    throw new SimError('BundlingInProgress', `Instance is already being bundled: ${id}`);
+    throw uncoded(ctx, 'BundlingInProgress', `Instance is already being bundled: ${id}`);
   }
   const now = Date.now();
   const stepCount = steps(ctx.state).length - 1;
@@ -171,12 +176,12 @@ function cancelBundleTask(ctx: Ec2Context): XmlObject {
   const id = ctx.params.require('BundleId');
   const t = findTask(ctx, id);
   if (!t) {
-    throw new SimError(ctx.state.profile.eucalyptus ? 'InvalidParameterValue' : 'InvalidBundleID.NotFound',
+    throw uncoded(ctx, 'InvalidBundleID.NotFound',
       ctx.state.profile.eucalyptus ? `Failed to find bundle task: ${id}` : `The bundle ID '${id}' does not exist`);
   }
   const cancellable: BundlePhase[] = ctx.state.profile.eucalyptus ? ['pending', 'storing'] : ['pending', 'waiting-for-shutdown', 'bundling', 'storing'];
   if (!cancellable.includes(t.phase)) {
-    throw new SimError('IncorrectState', `Can't cancel bundle task when the bundle task is ${wireBundleState(ctx.state, t.phase)}`);
+    throw uncoded(ctx, 'IncorrectState', `Can't cancel bundle task when the bundle task is ${wireBundleState(ctx.state, t.phase)}`);
   }
   t.phase = 'cancelling';
   t.updateTime = new Date();

@@ -83,6 +83,14 @@ export function findImage(ctx: Ec2Context, id: string, forChange = false): Image
   return image;
 }
 
+/**
+ * A failure Eucalyptus raises as a plain EucalyptusCloudException: ReplyQueue.handle answers it with HTTP 406 and the
+ * request's message type as the code (`CancelBundleTaskType`, F§11). EC2 has a code for the same situation.
+ */
+export function uncoded(ctx: Ec2Context, awsCode: string, message: string, awsStatus = 400): SimError {
+  return ctx.state.profile.eucalyptus ? new SimError(`${ctx.action}Type`, message, 406) : new SimError(awsCode, message, awsStatus);
+}
+
 export function unauthorized(ctx: Ec2Context, what: string): SimError {
   const code = ctx.state.profile.unauthorizedCode;
   return code === 'AuthFailure'
@@ -117,8 +125,12 @@ export function validateTagSpecifications(ctx: Ec2Context, allowed: string[]): v
   }
 }
 
-/** MaxResults/NextToken over a computed list: the token is the offset. */
+/**
+ * MaxResults/NextToken over a computed list: the token is the offset. Not fields of the Describe request types in
+ * Eucalyptus 3.3–4.0 (F§11): 3.4+ refuse them as unknown parameters (dispatch), 3.3 ignores them.
+ */
 export function paginate<T>(ctx: Ec2Context, items: T[]): { page: T[]; nextToken?: string } {
+  if (ctx.state.profile.eucalyptus) return { page: items };
   const max = ctx.params.int('MaxResults');
   if (max === undefined) return { page: items };
   const start = Number(ctx.params.get('NextToken') ?? '0') || 0;

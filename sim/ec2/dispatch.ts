@@ -22,15 +22,24 @@ export const EC2_ACTIONS: Record<string, ActionDef> = {
   ...BUNDLE_ACTIONS, ...IMPORT_ACTIONS, ...IMAGE_ATTRIBUTE_ACTIONS, ...RUN_ACTIONS,
 };
 
+const VERSION_RE = /^\d{4}-\d\d-\d\d$/;
+
+/** A binding error, raised while the request is read: NioServerHandler.sendError puts the status line in <Code>. */
+function bindingError(fields: string): SimError {
+  return new SimError('400 Bad Request', `Failed to bind the following fields:\n${fields}`, 400);
+}
+
 type Matcher = (name: string) => boolean;
 const matchers = new Map<string, Matcher>();
 
 /** Accepted parameter names for an action under a profile (TagSpecification only where the profile has it). */
 function matcherFor(state: SimState, action: string, def: ActionDef): Matcher {
-  const key = `${state.profile.tagSpecifications}:${action}`;
+  const key = `${state.profile.tagSpecifications}:${state.profile.eucalyptus}:${action}`;
   let m = matchers.get(key);
   if (!m) {
-    const own = def.params.filter((p) => state.profile.tagSpecifications || !p.startsWith('TagSpecification'));
+    // MaxResults/NextToken are not fields of the Eucalyptus Describe request types (F§11).
+    const own = def.params.filter((p) => (state.profile.tagSpecifications || !p.startsWith('TagSpecification'))
+      && !(state.profile.eucalyptus && (p === 'MaxResults' || p === 'NextToken')));
     m = paramMatcher([...COMMON_PARAMS, ...own]);
     matchers.set(key, m);
   }
@@ -55,13 +64,16 @@ export async function handleEc2(state: SimState, account: Account, raw: Record<s
     if (!def) throw new SimError('InvalidAction', `The action ${action} is not valid for this web service.`);
     const version = raw['Version'];
     if (!version) throw new SimError('MissingParameter', 'The request must contain the parameter Version');
-    if (!SUPPORTED_VERSIONS.has(version)) throw new SimError('NoSuchVersion', `An unknown or unsupported API version was requested: ${version}`);
+    if (state.profile.eucalyptus) {
+      // Any dated version is answered with the newest binding in that namespace (RestfulMarshallingHandler, F§11).
+      if (!VERSION_RE.test(version)) throw bindingError(`Version=${version}`);
+    } else if (!SUPPORTED_VERSIONS.has(version)) {
+      throw new SimError('NoSuchVersion', `An unknown or unsupported API version was requested: ${version}`);
+    }
     if (state.profile.unknownParameters === 'error') {
       const accepts = matcherFor(state, action, def);
       const unknown = Object.keys(raw).filter((k) => !accepts(k));
-      if (unknown.length > 0) {
-        throw new SimError('UnknownParameter', `The parameter ${unknown[0]} is not recognized`);
-      }
+      if (unknown.length > 0) throw bindingError(unknown.join('\n'));
     }
     const params = new Params(raw);
     if (params.bool('DryRun')) throw new SimError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);

@@ -56,6 +56,8 @@ function describeSnapshots(ctx: Ec2Context): XmlObject {
   const owners = ctx.params.list('Owner').map((o) => (o === 'self' ? ctx.account.accountId : o));
   const filters = ctx.params.filters();
   const me = ctx.account.accountId;
+  // 3.3–4.0 answer RestorableBy with an empty set (EUCA-5759, F§11).
+  if (ctx.state.profile.eucalyptus && ctx.params.list('RestorableBy').length > 0) return { snapshotSet: '' };
   const candidates = ids.length > 0
     ? ids.map((id) => findSnapshot(ctx, id))
     : [...ctx.state.snapshots.values()].filter((s) => s.ownerId === me);

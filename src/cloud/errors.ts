@@ -1,5 +1,6 @@
 // Error classes for cloud calls. Controllers decide retry vs. Stalled from `kind` alone, so every SDK, network
 // and Eucalyptus dialect failure is folded into one of five kinds here.
+import { interpretEucalyptusFault } from './eucalyptus-faults.ts';
 
 export type CloudErrorKind = 'terminal' | 'retryable' | 'throttled' | 'notFound' | 'auth';
 
@@ -94,7 +95,12 @@ export function classify(err: unknown, action: string): CloudError {
     return new CloudError('terminal', 'SignatureSchemeRejected', `${action}: SignatureSchemeRejected: the S3 endpoint refused the request's signature scheme (${code}: ${messageOf(err)}); `
       + 'Walrus and the Eucalyptus 4.0 object storage accept only SigV2: set the CloudProfile\'s spec.s3Signature to v2 (v4 for Eucalyptus 4.4+ and AWS)', action, status, err);
   }
-  const kind = kindOf(code, status, err);
   const message = messageOf(err) || code;
+  const uncoded = interpretEucalyptusFault(action, code, status, message);
+  if (uncoded) {
+    // The message keeps what the cloud sent (`CancelBundleTaskType`, HTTP 406); the code is EC2's for the situation.
+    return new CloudError(uncoded.kind, uncoded.code, `${action}: ${uncoded.code}: ${message} (Eucalyptus ${code}, HTTP ${status})`, action, status, err);
+  }
+  const kind = kindOf(code, status, err);
   return new CloudError(kind, code, `${action}: ${code}: ${message}`, action, status, err);
 }

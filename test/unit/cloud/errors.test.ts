@@ -73,4 +73,26 @@ describe('cloud/errors classify', () => {
   it('trims the Eucalyptus leading space from codes', () => {
     expect(errorCode({ name: ' InvalidParameterValue', Code: ' InvalidParameterValue' })).to.equal('InvalidParameterValue');
   });
+
+  it('decides Eucalyptus uncoded failures (HTTP 406, code <Action>Type) from the call, the status and the message', () => {
+    const euca = (action: string, message: string) => classify(sdkError(`${action}Type`, 406, message), action);
+    const gone = euca('CancelBundleTask', 'Failed to find bundle task: bun-0000ABCD');
+    expect([gone.kind, gone.code, gone.httpStatus]).to.deep.equal(['notFound', 'InvalidBundleID.NotFound', 406]);
+    expect(gone.message).to.contain('Failed to find bundle task').and.contain('CancelBundleTaskType');
+    expect([euca('CancelBundleTask', "Can't cancel bundle task when the bundle task is complete").code]).to.deep.equal(['IncorrectState']);
+    const stopped = euca('BundleInstance', "Failed to bundle requested vm because it is not currently 'running': i-1");
+    expect([stopped.kind, stopped.code]).to.deep.equal(['terminal', 'IncorrectInstanceState']);
+    expect(euca('BundleInstance', 'Instance is already being bundled: bun-1').code).to.equal('BundlingInProgress');
+    expect(euca('BundleInstance', "Failed to bundle requested vm because the platform is not 'windows'").code).to.equal('UnsupportedOperation');
+    // An uncoded refusal nobody described: terminal, with the cloud's code kept.
+    const other = euca('CreateImage', 'something else went wrong');
+    expect([other.kind, other.code]).to.deep.equal(['terminal', 'CreateImageType']);
+    // 406 with another action's type is not this call's uncoded failure.
+    expect(classify(sdkError('BundleInstanceType', 406, 'x'), 'CancelBundleTask').code).to.equal('BundleInstanceType');
+  });
+
+  it('classifies the status-line codes by their HTTP status', () => {
+    expect(classify(sdkError('403 Forbidden', 403, 'Failure to authenticate'), 'DescribeInstances').kind).to.equal('auth');
+    expect(classify(sdkError('400 Bad Request', 400, 'Failed to bind the following fields:\nMaxResults'), 'DescribeSnapshots').kind).to.equal('terminal');
+  });
 });
