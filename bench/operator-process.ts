@@ -49,6 +49,8 @@ export async function startOperatorProcess(o: OperatorOptions): Promise<Operator
       EIO_HEALTH_PORT: String(healthPort),
       EIO_HEALTH_HOST: '127.0.0.1',
       EIO_LOG_LEVEL: 'warn',
+      // eucasim listens on loopback, which production refuses.
+      EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8',
       EIO_NAIVE_POLLING: String(o.naive),
       ...o.env,
     },

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     operator = spawn(process.execPath, [join(root, 'src/main.ts')], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath, EIO_NAMESPACE: NS, EIO_HEALTH_PORT: '0', EIO_HEALTH_HOST: '127.0.0.1', EIO_REBOOT_SETTLE: '3s', EIO_LOG_LEVEL: 'warn' },
+      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath, EIO_NAMESPACE: NS, EIO_HEALTH_PORT: '0', EIO_HEALTH_HOST: '127.0.0.1', EIO_REBOOT_SETTLE: '3s', EIO_LOG_LEVEL: 'warn', EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8' },
     });
 
     say('==> applying samples/');

@@ -29,6 +29,18 @@ export interface OperatorConfig {
   verifyAvailableEveryMs: number;
   /** The time ImageSchedules run by (programmatic only: tests inject a ScaledClock); default the wall clock. */
   clock?: Clock;
+  /** Longest lifetime of a bundle's signed upload policy, whatever a spec asks. */
+  maxUploadPolicyTtlMs: number;
+  /**
+   * Endpoint hosts (exact names or `*.suffix`) and CIDRs CloudProfiles may use; empty = any public address.
+   * Loopback, link-local, metadata and unspecified addresses are refused unless listed here.
+   */
+  allowedEndpoints: string[];
+  /** Deadline of one cloud call when the CloudProfile sets none, and the most a CloudProfile may set. */
+  cloudCallTimeoutMs: number;
+  maxCloudCallTimeoutMs: number;
+  /** Most workers of one controller busy with one cloud at a time, so one slow cloud cannot hold them all. */
+  workersPerCloud: number;
 }
 
 const DEFAULTS: OperatorConfig = {
@@ -47,13 +59,19 @@ const DEFAULTS: OperatorConfig = {
   naivePolling: false,
   naivePollIntervalMs: 2_000,
   verifyAvailableEveryMs: 60 * 60_000,
+  maxUploadPolicyTtlMs: 7 * 24 * 3_600_000,
+  allowedEndpoints: [],
+  cloudCallTimeoutMs: 30_000,
+  maxCloudCallTimeoutMs: 5 * 60_000,
+  workersPerCloud: 0,
 };
 
 type Raw = Record<string, string | undefined>;
 
 const KNOWN = new Set(['kubeconfig', 'namespace', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
   'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max', 'naive-polling',
-  'naive-poll-interval', 'verify-available-every']);
+  'naive-poll-interval', 'verify-available-every', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
+  'max-cloud-call-timeout', 'workers-per-cloud']);
 
 function readRaw(argv: string[], env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = {};
@@ -112,7 +130,25 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     naivePolling: bool(r['naive-polling'], DEFAULTS.naivePolling, 'naive-polling'),
     naivePollIntervalMs: duration(r['naive-poll-interval'], DEFAULTS.naivePollIntervalMs, 'naive-poll-interval'),
     verifyAvailableEveryMs: duration(r['verify-available-every'], DEFAULTS.verifyAvailableEveryMs, 'verify-available-every'),
+    maxUploadPolicyTtlMs: duration(r['max-upload-policy-ttl'], DEFAULTS.maxUploadPolicyTtlMs, 'max-upload-policy-ttl'),
+    allowedEndpoints: (r['allowed-endpoints'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    cloudCallTimeoutMs: duration(r['cloud-call-timeout'], DEFAULTS.cloudCallTimeoutMs, 'cloud-call-timeout'),
+    maxCloudCallTimeoutMs: duration(r['max-cloud-call-timeout'], DEFAULTS.maxCloudCallTimeoutMs, 'max-cloud-call-timeout'),
+    workersPerCloud: 0,
   };
+  // Half the workers by default: a hung cloud holds at most half, the other clouds share the rest.
+  cfg.workersPerCloud = int(r['workers-per-cloud'], Math.max(1, Math.ceil(cfg.concurrency / 2)), 'workers-per-cloud', 1);
   if (cfg.pollMinMs > cfg.pollMaxMs) throw new Error('--poll-min must not exceed --poll-max');
+  if (cfg.maxUploadPolicyTtlMs < 60_000) throw new Error('--max-upload-policy-ttl must be at least 1m');
+  if (cfg.cloudCallTimeoutMs < 1_000) throw new Error('--cloud-call-timeout must be at least 1s');
+  if (cfg.cloudCallTimeoutMs > cfg.maxCloudCallTimeoutMs) throw new Error('--cloud-call-timeout must not exceed --max-cloud-call-timeout');
+  for (const entry of cfg.allowedEndpoints) checkAllowedEntry(entry);
   return cfg;
+}
+
+/** An allowed-endpoints entry is a host name, `*.suffix`, an IP address or a CIDR. */
+function checkAllowedEntry(entry: string): void {
+  if (!/^(\*\.)?[A-Za-z0-9.-]+$/.test(entry) && !/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/.test(entry)) {
+    throw new Error(`--allowed-endpoints entry "${entry}" is neither a host name, *.domain, an IP address nor a CIDR`);
+  }
 }

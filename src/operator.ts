@@ -4,6 +4,8 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, KINDS } from './api/constants.ts';
 import type { ImageCapture, ImageSchedule, InstanceBundle } from './api/types.ts';
+import { onTruncated } from './api/conditions.ts';
+import { EndpointPolicy } from './cloud/endpoint-policy.ts';
 import { CloudRegistry } from './cloud/registry.ts';
 import type { OperatorConfig } from './config.ts';
 import { cloudProfileController } from './controllers/cloudprofile/controller.ts';
@@ -51,21 +53,25 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
     wakers.get(kind)?.(key);
   };
   const registry = new CloudRegistry({
+    gateway: { endpointPolicy: new EndpointPolicy(cfg.allowedEndpoints), log: log.child({ module: 'cloud' }) },
     pollers: { minIntervalMs: cfg.pollMinMs, maxIntervalMs: cfg.pollMaxMs, onChange: wake },
   });
   const clouds = new CloudResolver({
     kubeConfig,
     getProfile: (ns, name) => profiles.get(ns, name) as never,
     defaultProfile,
+    limits: { callTimeoutMs: cfg.cloudCallTimeoutMs, maxCallTimeoutMs: cfg.maxCloudCallTimeoutMs, maxUploadPolicyTtlMs: cfg.maxUploadPolicyTtlMs },
   });
+  // A condition message cut to fit the API server's limits keeps its whole text here.
+  onTruncated((type, message) => log.info({ condition: type, message }, 'condition message truncated'));
   const contexts = new CloudContexts(registry, cfg.naivePolling ? { naive: { intervalMs: cfg.naivePollIntervalMs, onChange: wake } } : {});
 
   let captures!: Controller<ImageCapture>;
   let bundles!: Controller<InstanceBundle>;
   manager.addController((ctx) => asAny(captures = imageCaptureController(ctx, {
-    clouds, contexts, defaultProfile, concurrency: cfg.concurrency, rebootSettleMs: cfg.rebootSettleMs, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
+    clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud, rebootSettleMs: cfg.rebootSettleMs, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
   })));
-  manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency })));
+  manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud })));
   let schedules!: Controller<ImageSchedule>;
   manager.addController((ctx) => asAny(schedules = imageScheduleController(ctx, { clouds, contexts, clock: cfg.clock ?? wallClock })));
   wakers.set(IMAGE_CAPTURE, (key) => captures.enqueue(key));
@@ -94,7 +100,13 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
   }, 15_000);
   countPhases.unref();
 
-  const health = await startHealthServer({ port: cfg.healthPort, host: cfg.healthHost, readiness: () => manager.ready });
+  const health = await startHealthServer({
+    port: cfg.healthPort,
+    host: cfg.healthHost,
+    readiness: () => manager.ready,
+    // Reported, never failing: a restart would not make a tenant's cloud answer.
+    notices: () => registry.unresponsive().map((c) => `cloud ${c.id} has not answered for ${Math.round(c.ms / 1000)} s (its resources wait; other clouds are unaffected)`),
+  });
   await manager.start();
   log.info({ namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
   return {

@@ -43,6 +43,23 @@ function timestamp(now: Date | string | undefined): string {
 }
 
 /**
+ * Longest condition message written: a cloud may answer with a 100 KB error text, and a status over the API
+ * server's limits fails every write (so no status at all). The whole text goes to the log (see onTruncated).
+ */
+export const MAX_CONDITION_MESSAGE = 2048;
+const TRUNCATED = ' ... (truncated; the full text is in the operator log)';
+let truncatedSink: ((type: string, message: string) => void) | undefined;
+
+/** Where the full text of a truncated condition message goes (the operator passes its logger). */
+export function onTruncated(sink: ((type: string, message: string) => void) | undefined): void {
+  truncatedSink = sink;
+}
+
+export function truncateMessage(message: string, max = MAX_CONDITION_MESSAGE): string {
+  return message.length > max ? `${message.slice(0, max - TRUNCATED.length)}${TRUNCATED}` : message;
+}
+
+/**
  * Returns a new list with `input` set. lastTransitionTime changes only when the status changes; order is kept
  * (a new type is appended).
  */
@@ -54,11 +71,13 @@ export function setCondition(
 ): Condition[] {
   const list = conditions ?? [];
   const existing = list.find((c) => c.type === input.type);
+  const message = truncateMessage(input.message);
+  if (message !== input.message) truncatedSink?.(input.type, input.message);
   const next: Condition = {
     type: input.type,
     status: input.status,
     reason: input.reason,
-    message: input.message,
+    message,
     lastTransitionTime: existing && existing.status === input.status ? existing.lastTransitionTime : timestamp(now),
   };
   if (generation !== undefined) next.observedGeneration = generation;

@@ -17,6 +17,8 @@ export const Reasons = Object.freeze({
   CredentialsSecretNotFound: 'CredentialsSecretNotFound',
   CredentialsSecretInvalid: 'CredentialsSecretInvalid',
   CredentialsRejected: 'CredentialsRejected',
+  CABundleInvalid: 'CABundleInvalid',
+  EndpointNotAllowed: 'EndpointNotAllowed',
   S3SignatureRejected: 'S3SignatureRejected',
   SnapshotFailed: 'SnapshotFailed',
   ImageFailed: 'ImageFailed',

@@ -168,6 +168,8 @@ export interface CloudProfileSpec {
   apiVersion?: string;
   /** S3 request signature; detected when absent. */
   s3Signature?: 'v2' | 'v4';
+  /** Deadline of one cloud call (Go-style duration), within the operator's bounds. */
+  callTimeout?: string;
 }
 
 export interface CloudProfileStatus {

@@ -32,6 +32,11 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 // S3 answers these without a `.NotFound` suffix.
 const NOT_FOUND_CODES = new Set(['NoSuchBucket', 'NoSuchKey', 'NotFound', 'NoSuchUpload']);
 
+/** A code a cloud itself answers with (not the SDK's name for a status or a body it could not read). */
+export function isCloudErrorCode(code: string): boolean {
+  return THROTTLE_CODES.has(code) || AUTH_CODES.has(code) || RETRYABLE_CODES.has(code) || NOT_FOUND_CODES.has(code) || code.endsWith('.NotFound');
+}
+
 interface SdkLikeError {
   name?: unknown;
   Code?: unknown;
@@ -90,6 +95,7 @@ function isSignatureSchemeRefusal(code: string, message: string): boolean {
 export function classify(err: unknown, action: string): CloudError {
   if (err instanceof CloudError) return err;
   const code = errorCode(err);
+  if (code === 'EENDPOINTREFUSED') return new CloudError('terminal', 'EndpointNotAllowed', messageOf(err), action, undefined, err);
   const status = httpStatusOf(err);
   if (isSignatureSchemeRefusal(code, messageOf(err))) {
     return new CloudError('terminal', 'SignatureSchemeRejected', `${action}: SignatureSchemeRejected: the S3 endpoint refused the request's signature scheme (${code}: ${messageOf(err)}); `

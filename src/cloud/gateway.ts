@@ -7,9 +7,11 @@ import { Agent as HttpsAgent } from 'node:https';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, Command, MetadataBearer } from '@smithy/types';
+import type { Logger } from 'pino';
 import type { Capabilities } from './capabilities.ts';
-import { cloudCallsTotal } from '../runtime/metrics.ts';
-import { classify, type CloudError } from './errors.ts';
+import { cloudCallsTotal, cloudUnresponsive } from '../runtime/metrics.ts';
+import { EndpointPolicy } from './endpoint-policy.ts';
+import { CloudError, classify } from './errors.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { UnknownActionAnswers } from './unknown-actions.ts';
 import { S3SigV2Signer } from './s3-sigv2.ts';
@@ -26,6 +28,23 @@ export interface GatewayOptions {
   connectTimeoutMs?: number;
   /** Concurrent sockets per cloud (default 50). */
   maxSockets?: number;
+  /** Which endpoint addresses may be called (default: none of loopback, link-local, metadata). */
+  endpointPolicy?: EndpointPolicy;
+  /** Debug lines per call: action, ids, duration, outcome (never credentials or bodies). */
+  log?: Logger;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/** Ids and names a call is about, for the debug log: every `...Id(s)`, Bucket, Key, Prefix and Name of the input. */
+function callSubjects(command: object): Record<string, unknown> {
+  const input = (command as { input?: Record<string, unknown> }).input ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (/(Id|Ids)$/.test(k) && k !== 'AWSAccessKeyId' && !/AccessKey/i.test(k)) out[k] = v;
+    else if (['Bucket', 'Key', 'Prefix', 'Name', 'ImageLocation'].includes(k)) out[k] = v;
+  }
+  return out;
 }
 
 // Loose on purpose: any EC2 or S3 command; the output type is inferred from the command.
@@ -74,6 +93,11 @@ export class CloudGateway {
   readonly unknownActions = new UnknownActionAnswers();
   private readonly options: GatewayOptions;
   private readonly agents: Array<HttpAgent | HttpsAgent>;
+  private readonly policy: EndpointPolicy;
+  private endpointsChecked: Promise<void> | undefined;
+  readonly callTimeoutMs: number;
+  /** Since when every call ended without an answer (deadline or network); undefined while the cloud answers. */
+  private silentSince: number | undefined;
 
   constructor(settings: CloudSettings, options: GatewayOptions = {}) {
     this.id = settings.id;
@@ -83,9 +107,13 @@ export class CloudGateway {
     this.limiter = new TokenBucket(settings.rateLimit);
     this.capabilities = undefined;
     const maxSockets = options.maxSockets ?? 50;
+    this.policy = options.endpointPolicy ?? new EndpointPolicy();
+    this.callTimeoutMs = settings.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    // Every connection resolves its host through the policy, so a name that re-resolves elsewhere is refused too.
+    const lookup = this.policy.lookup();
     // TLS verification stays on; a CA bundle only changes which roots are trusted.
-    const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets, ...(settings.caBundle ? { ca: settings.caBundle } : {}) });
-    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets, lookup, ...(settings.caBundle ? { ca: settings.caBundle } : {}) });
+    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets, lookup });
     this.agents = [httpsAgent, httpAgent];
     const common = {
       region: settings.region,
@@ -94,8 +122,8 @@ export class CloudGateway {
       requestHandler: {
         httpsAgent,
         httpAgent,
-        connectionTimeout: options.connectTimeoutMs ?? 5_000,
-        requestTimeout: options.requestTimeoutMs ?? 30_000,
+        connectionTimeout: Math.min(options.connectTimeoutMs ?? 5_000, this.callTimeoutMs),
+        requestTimeout: options.requestTimeoutMs ?? this.callTimeoutMs,
       },
     };
     this.ec2 = new EC2Client({ ...common, endpoint: settings.ec2Endpoint });
@@ -134,26 +162,68 @@ export class CloudGateway {
    */
   async send<O extends MetadataBearer>(command: AnyCommand<O>, opts: { s3Signature?: 'v2' | 'v4' } = {}): Promise<O> {
     const { service, action } = describeCommand(command);
+    await (this.endpointsChecked ??= this.checkEndpoints());
     await this.limiter.acquire();
     const started = performance.now();
+    // The deadline aborts the request itself (socket destroyed), not merely a timer that logs.
+    const deadline = AbortSignal.timeout(this.callTimeoutMs);
     try {
       const s3 = opts.s3Signature ? (opts.s3Signature === 'v2' ? this.s3v2 : this.s3v4) : this.s3;
       const client = service === 's3' ? s3 : this.ec2;
-      const out = await (client.send as (c: unknown) => Promise<O>).call(client, command);
-      this.count(action, 'success', started);
+      const out = await (client.send as (c: unknown, o: unknown) => Promise<O>).call(client, command, { abortSignal: deadline });
+      this.count(command, action, 'success', started);
+      this.answered();
       this.unknownActions.succeeded(action);
       return out;
     } catch (err) {
-      const classified = classify(err, action);
-      this.count(action, classified.kind, started);
+      const classified = deadline.aborted
+        ? new CloudError('retryable', 'DeadlineExceeded', `${action}: no answer within ${this.callTimeoutMs} ms (the call was cut off)`, action, undefined, err)
+        : classify(err, action);
+      this.count(command, action, classified.kind, started, classified.code);
+      if (classified.httpStatus === undefined && classified.kind === 'retryable') this.silent();
+      else this.answered();
       if (classified.kind === 'throttled') this.limiter.pause(this.options.throttlePauseMs ?? 1_000);
       throw this.unknownActions.judge(action, classified);
     }
   }
 
-  private count(action: string, outcome: CallOutcome, started: number): void {
+  /**
+   * Since when the cloud has given no answer at all, if for longer than one deadline: the operator reports
+   * it (readiness detail, metric) and keeps working for the other clouds.
+   */
+  unresponsiveForMs(now = Date.now()): number | undefined {
+    if (this.silentSince === undefined) return undefined;
+    const ms = now - this.silentSince;
+    return ms >= this.callTimeoutMs ? ms : undefined;
+  }
+
+  private silent(): void {
+    this.silentSince ??= Date.now() - this.callTimeoutMs;
+    cloudUnresponsive.set({ cloud: this.id }, 1);
+  }
+
+  private answered(): void {
+    if (this.silentSince === undefined) return;
+    this.silentSince = undefined;
+    cloudUnresponsive.set({ cloud: this.id }, 0);
+  }
+
+  /** Both endpoints against the policy, once per gateway (a changed profile builds a new gateway). */
+  private async checkEndpoints(): Promise<void> {
+    try {
+      await this.policy.check(this.settings.ec2Endpoint);
+      if (this.settings.s3Endpoint) await this.policy.check(this.settings.s3Endpoint);
+    } catch (err) {
+      this.endpointsChecked = undefined;
+      throw new CloudError('terminal', 'EndpointNotAllowed', (err as Error).message, 'EndpointPolicy');
+    }
+  }
+
+  private count(command: object, action: string, outcome: CallOutcome, started: number, code?: string): void {
+    const ms = performance.now() - started;
     cloudCallsTotal.inc({ cloud: this.id, action, outcome });
-    this.options.onCall?.(action, outcome, performance.now() - started);
+    this.options.onCall?.(action, outcome, ms);
+    this.options.log?.debug({ cloud: this.id, action, ...callSubjects(command), ms: Math.round(ms), outcome, ...(code ? { code } : {}) }, 'cloud call');
   }
 
   /** Releases sockets and rejects calls still waiting for the rate limit. */

@@ -58,6 +58,16 @@ export class CloudRegistry {
     return slot.pollers;
   }
 
+  /** Clouds that have answered nothing for longer than their deadline, with how long. */
+  unresponsive(now = Date.now()): Array<{ id: string; ms: number }> {
+    const out: Array<{ id: string; ms: number }> = [];
+    for (const [id, slot] of this.slots) {
+      const ms = slot.gateway.unresponsiveForMs(now);
+      if (ms !== undefined) out.push({ id, ms });
+    }
+    return out;
+  }
+
   /** Cached capabilities of a cloud, or undefined before detection. */
   capabilities(id: string): Capabilities | undefined {
     return this.slots.get(id)?.capabilities;

@@ -19,7 +19,13 @@ export interface CloudSettings {
   s3Signature?: 'v2' | 'v4';
   /** Explicit overrides of detected capabilities (CloudProfile `spec.capabilities`). */
   capabilities?: Partial<Capabilities>;
+  /** Deadline of one call (CloudProfile spec.callTimeout within the operator's bounds); absent = 30 s. */
+  callTimeoutMs?: number;
+  /** Operator-wide cap on a bundle's upload policy lifetime (--max-upload-policy-ttl); absent = 7 days. */
+  maxUploadPolicyTtlMs?: number;
 }
+
+export const DEFAULT_MAX_UPLOAD_POLICY_TTL_MS = 7 * 24 * 3_600_000;
 
 export const DEFAULT_RATE_LIMIT = { qps: 10, burst: 20 } as const;
 

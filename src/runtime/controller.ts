@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ObjectCache } from './informer-group.ts';
 import { objectKey } from './informer.ts';
 import { logger } from './logger.ts';
-import { reconcileDuration, reconcileTotal, workqueueDepth } from './metrics.ts';
+import { partitionDeferred, reconcileDuration, reconcileTotal, workqueueDepth } from './metrics.ts';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.ts';
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
@@ -25,6 +25,12 @@ export interface ControllerOptions<T extends KubernetesObject> {
   queue?: WorkQueueOptions;
   reconcile: (key: string) => Promise<ReconcileResult>;
   log?: Logger;
+  /**
+   * Bulkhead: the partition (the cloud) a key's work goes to, and how many workers one partition may hold.
+   * A key whose partition is full goes back to the queue for a moment instead of taking a worker, so keys of
+   * other partitions keep running (as per-flow queues in API priority and fairness).
+   */
+  partition?: { of: (key: string) => string | undefined; maxActive: number; retryMs?: number };
 }
 
 export class Controller<T extends KubernetesObject = KubernetesObject> {
@@ -33,6 +39,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
   readonly queue: WorkQueue;
   readonly #options: ControllerOptions<T>;
   readonly #log: Logger;
+  readonly #activeByPartition = new Map<string, number>();
 
   constructor(options: ControllerOptions<T>) {
     this.name = options.name;
@@ -91,6 +98,29 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
   }
 
   async #reconcileOne(key: string): Promise<void> {
+    const partition = this.#options.partition;
+    const part = partition?.of(key);
+    if (partition && part !== undefined) {
+      const active = this.#activeByPartition.get(part) ?? 0;
+      if (active >= partition.maxActive) {
+        partitionDeferred.inc({ controller: this.name });
+        this.queue.addAfter(key, partition.retryMs ?? 500);
+        return;
+      }
+      this.#activeByPartition.set(part, active + 1);
+    }
+    try {
+      await this.#reconcileTimed(key);
+    } finally {
+      if (part !== undefined) {
+        const left = (this.#activeByPartition.get(part) ?? 1) - 1;
+        if (left > 0) this.#activeByPartition.set(part, left);
+        else this.#activeByPartition.delete(part);
+      }
+    }
+  }
+
+  async #reconcileTimed(key: string): Promise<void> {
     const started = process.hrtime.bigint();
     let outcome = 'success';
     try {

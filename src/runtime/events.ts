@@ -149,6 +149,8 @@ export class EventRecorder {
       }
     }
     const m = obj.metadata ?? {};
+    // The events API holds 1 KB of note; the whole text goes to the log.
+    if (message.length > 1024) this.#log.info({ involved: `${m.namespace}/${m.name}`, reason, message }, 'event message truncated');
     const body = {
       apiVersion: 'v1',
       kind: 'Event',

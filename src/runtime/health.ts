@@ -9,6 +9,11 @@ export interface HealthServerOptions {
   port?: number;
   host?: string;
   readiness: () => boolean;
+  /**
+   * Problems worth reporting on /readyz that a restart would not fix (a cloud that stopped answering): listed
+   * in the body, without failing the probe, so Kubernetes neither restarts nor unroutes the operator for them.
+   */
+  notices?: () => string[];
   /** Event-loop lag beyond which /healthz fails (ms). */
   maxEventLoopLagMs?: number;
 }
@@ -49,7 +54,14 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       } catch {
         ready = false;
       }
-      return ready ? reply(200, 'ok\n') : reply(503, 'not ready\n');
+      let notices: string[];
+      try {
+        notices = options.notices?.() ?? [];
+      } catch {
+        notices = [];
+      }
+      const body = notices.map((n) => `[!] ${n}\n`).join('');
+      return ready ? reply(200, `${body}ok\n`) : reply(503, `${body}not ready\n`);
     }
     if (path === '/metrics') {
       registry

@@ -66,3 +66,17 @@ export const cloudProfileReady = new Gauge({
   labelNames: ['namespace', 'name'] as const,
   registers: [registry],
 });
+
+export const partitionDeferred = new Counter({
+  name: 'eio_reconcile_deferred_total',
+  help: 'Reconciles put back for a moment because their cloud already held its share of the workers',
+  labelNames: ['controller'] as const,
+  registers: [registry],
+});
+
+export const cloudUnresponsive = new Gauge({
+  name: 'eio_cloud_unresponsive',
+  help: '1 while a cloud has given no answer (only timeouts or network errors) for longer than its deadline, else 0',
+  labelNames: ['cloud'] as const,
+  registers: [registry],
+});

@@ -25,4 +25,19 @@ describe('operator configuration', () => {
     expect(() => loadConfig(['--poll-min=20s', '--poll-max=1s'], {})).to.throw(/--poll-min/);
     expect(() => loadConfig(['--colour=blue'], {})).to.throw(/unknown flag --colour/);
   });
+
+  it('bounds cloud calls and bundles, and reads the endpoint policy', () => {
+    const d = loadConfig([], {});
+    expect(d.allowedEndpoints).to.deep.equal([]);
+    expect(d.cloudCallTimeoutMs).to.equal(30_000);
+    expect(d.maxUploadPolicyTtlMs).to.equal(7 * 24 * 3_600_000);
+    expect(d.workersPerCloud).to.equal(8);
+    const c = loadConfig(['--allowed-endpoints=ec2.example, 10.0.0.0/8,*.euca.example', '--cloud-call-timeout=10s', '--workers-per-cloud=3'], {});
+    expect(c.allowedEndpoints).to.deep.equal(['ec2.example', '10.0.0.0/8', '*.euca.example']);
+    expect(c.cloudCallTimeoutMs).to.equal(10_000);
+    expect(c.workersPerCloud).to.equal(3);
+    expect(() => loadConfig(['--allowed-endpoints=http://x/'], {})).to.throw(/--allowed-endpoints entry "http:\/\/x\/"/);
+    expect(() => loadConfig(['--cloud-call-timeout=10m'], {})).to.throw(/--cloud-call-timeout must not exceed/);
+    expect(() => loadConfig(['--max-upload-policy-ttl=1s'], {})).to.throw(/at least 1m/);
+  });
 });

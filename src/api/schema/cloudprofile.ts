@@ -1,7 +1,7 @@
 // OpenAPI schema of CloudProfile: how to reach one Eucalyptus or EC2 cloud (DESIGN.md §2).
 import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
-import { ENDPOINT_PATTERN, OBJECT_NAME_PATTERN, conditions, initialStatus, objectReference, observedGeneration, readyColumns, timestamp } from './common.ts';
+import { OBJECT_NAME_PATTERN, duration, endpointUrl, conditions, initialStatus, objectReference, observedGeneration, readyColumns, timestamp } from './common.ts';
 
 const capabilityFlags: Record<string, Schema> = {
   createImage: { type: 'boolean', description: 'CreateImage works (absent in Eucalyptus 3.3).' },
@@ -15,8 +15,8 @@ const spec: Schema = {
   description: 'Endpoints, credentials and limits of one cloud. Every field may be changed; the operator checks the cloud again.',
   required: ['ec2Endpoint', 'credentialsSecretRef'],
   properties: {
-    ec2Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'EC2 query API URL (http or https), for example https://ec2.cloud.example:8773/services/compute.' },
-    s3Endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, maxLength: 2048, description: 'S3 (Walrus/OSG) URL, needed for InstanceBundle.' },
+    ec2Endpoint: endpointUrl('EC2 query API URL (http or https, with a host), for example https://ec2.cloud.example:8773/services/compute. The operator\'s administrator decides which hosts may be used (--allowed-endpoints); loopback, link-local and metadata addresses are refused unless allowed there.'),
+    s3Endpoint: endpointUrl('S3 (Walrus/OSG) URL (http or https, with a host), needed for InstanceBundle; the same endpoint policy applies.'),
     region: { type: 'string', default: 'eucalyptus', minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'Region used in request signatures.' },
     credentialsSecretRef: objectReference('Secret in the same namespace with keys accessKeyId and secretAccessKey.'),
     caBundleSecretRef: {
@@ -33,8 +33,8 @@ const spec: Schema = {
       description: 'Token bucket shared by every call to this cloud.',
       default: {},
       properties: {
-        qps: { type: 'number', minimum: 0.1, maximum: 10000, default: 10, description: 'Calls per second the bucket refills with, 0.1 to 10000.' },
-        burst: { type: 'integer', minimum: 1, maximum: 100000, default: 20, description: 'Calls that may go out at once after a quiet spell, 1 to 100000.' },
+        qps: { type: 'number', minimum: 1, maximum: 1000, default: 10, description: 'Calls per second the bucket refills with, 1 to 1000.' },
+        burst: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'Calls that may go out at once after a quiet spell, 1 to 1000.' },
       },
     },
     capabilities: { type: 'object', description: 'Override of detected capabilities.', properties: capabilityFlags },
@@ -43,6 +43,8 @@ const spec: Schema = {
       pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
       description: "EC2 API Version to send, for example 2013-08-15 for Eucalyptus 3.4; default the SDK's own.",
     },
+    callTimeout: duration('Deadline of one call to this cloud (Go-style duration, e.g. 20s): a call without an answer by then is cut off '
+      + 'and retried later. Absent means the operator\'s --cloud-call-timeout (default 30s); the operator clamps it to 1s..--max-cloud-call-timeout (default 5m).'),
     s3Signature: {
       type: 'string',
       enum: ['v2', 'v4'],

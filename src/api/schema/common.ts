@@ -11,14 +11,54 @@ export const BUCKET_PATTERN = '^[a-zA-Z0-9._-]{3,255}$';
 export const SNAPSHOT_ID_PATTERN = '^snap-[0-9a-fA-F]{8,17}$';
 export const DEVICE_NAME_PATTERN = '^/dev/[a-z0-9]+$';
 export const ENDPOINT_PATTERN = '^https?://';
+/** Longest resource name whose owner tag `<namespace ≤63>/<name>/<uid 36>` fits a 255-character tag value. */
+export const MAX_OWNED_NAME = 255 - 63 - 36 - 2;
+/** Strictest tag limits of the supported clouds: Eucalyptus keys up to 127 characters, values up to 255. */
+export const TAG_KEY_MAX = 127;
+export const TAG_VALUE_MAX = 255;
+/** Longest duration any spec field takes: a year, well inside what CEL, Go and JavaScript dates hold. */
+export const MAX_DURATION = '8760h';
 /** Kubernetes object name (DNS-1123 subdomain). */
 export const OBJECT_NAME_PATTERN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 
+/** A Go-style duration above zero and at most MAX_DURATION (a longer one would overflow CEL and Go durations). */
 export function duration(description: string, defaultValue?: string): Schema {
-  const s: Schema = { type: 'string', description, pattern: DURATION_PATTERN, maxLength: 64 };
+  const s: Schema = {
+    type: 'string',
+    description,
+    pattern: DURATION_PATTERN,
+    maxLength: 32,
+    'x-kubernetes-validations': [{
+      rule: `duration(self) > duration('0s') && duration(self) <= duration('${MAX_DURATION}')`,
+      message: `must be a duration above 0s and at most ${MAX_DURATION} (one year)`,
+    }],
+  };
   if (defaultValue !== undefined) s.default = defaultValue;
   return s;
 }
+
+/**
+ * An http or https URL with a host: the pattern alone would admit `http://` or `https:///path`, which the
+ * SDK would send to whatever its resolver makes of an empty host.
+ */
+export function endpointUrl(description: string): Schema {
+  return {
+    type: 'string',
+    description,
+    pattern: ENDPOINT_PATTERN,
+    maxLength: 2048,
+    'x-kubernetes-validations': [{
+      rule: "isURL(self) && url(self).getHostname() != '' && (url(self).getScheme() == 'http' || url(self).getScheme() == 'https')",
+      message: 'must be an http or https URL with a host, for example https://ec2.cloud.example:8773/services/compute',
+    }],
+  };
+}
+
+/** Root rule: the resource name leaves room for namespace and uid in the owner tag every cloud object carries. */
+export const ownedNameLength: ValidationRule = {
+  rule: `self.metadata.name.size() <= ${MAX_OWNED_NAME}`,
+  message: `metadata.name may have at most ${MAX_OWNED_NAME} characters: the owner tag <namespace>/<name>/<uid> on every cloud object must fit the cloud's ${TAG_VALUE_MAX}-character tag values`,
+};
 
 export function objectReference(description: string): Schema {
   return {
@@ -59,6 +99,11 @@ export function imageName(description: string): Schema {
 
 export function imageDescription(kind: string): Schema {
   return { type: 'string', description: `Description of the registered image, up to 255 characters. Immutable: it is set once, when the image is registered; create a new ${kind} for another.`, maxLength: 255 };
+}
+
+/** The schema with one more CEL rule next to the ones it has. */
+export function withRule(schema: Schema, rule: ValidationRule): Schema {
+  return { ...schema, 'x-kubernetes-validations': [...(schema['x-kubernetes-validations'] ?? []), rule] };
 }
 
 /** Transition rule: the field keeps its value once set (runs only when the old object had the field). */
@@ -141,11 +186,11 @@ export const cloudId = (description: string): Schema => ({ type: 'string', maxLe
 /** User tags: applied to the image and to every snapshot. The operator's own tag keys are reserved. */
 export const tags: Schema = {
   type: 'object',
-  description: 'Tags applied to the image and to every snapshot the operator makes for it: up to 40, keys of 1 to 128 characters, values up to 256; keys starting with aws: or imaging.eucalyptus.dev/ are reserved. Mutable.',
+  description: `Tags applied to the image and to every snapshot the operator makes for it: up to 40, keys of 1 to ${TAG_KEY_MAX} characters (Eucalyptus's limit; EC2 allows 128), values up to ${TAG_VALUE_MAX}; keys starting with aws: or imaging.eucalyptus.dev/ are reserved. Mutable.`,
   maxProperties: 40,
-  additionalProperties: { type: 'string', maxLength: 256, description: 'Tag value.' },
+  additionalProperties: { type: 'string', maxLength: TAG_VALUE_MAX, description: 'Tag value.' },
   'x-kubernetes-validations': [
-    { rule: 'self.all(k, k.size() >= 1 && k.size() <= 128)', message: 'tag keys must be 1 to 128 characters long' },
+    { rule: `self.all(k, k.size() >= 1 && k.size() <= ${TAG_KEY_MAX})`, message: `tag keys must be 1 to ${TAG_KEY_MAX} characters long (Eucalyptus refuses longer keys)` },
     { rule: "self.all(k, !k.startsWith('aws:') && !k.startsWith('imaging.eucalyptus.dev/'))", message: "tag keys starting with 'aws:' or 'imaging.eucalyptus.dev/' are reserved" },
   ],
 };

@@ -4,7 +4,7 @@ import type { KindDefinition, Schema } from './openapi.ts';
 import {
   DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
   cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription, imageName,
-  immutable, immutableOptional, initialStatus, instanceId, observedGeneration, progress, readyColumns, tags, timestamp,
+  immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, tags, timestamp,
 } from './common.ts';
 
 const blockDeviceMapping: Schema = {
@@ -185,7 +185,7 @@ export const imageCapture: KindDefinition = {
   description: 'ImageCapture turns a running or stopped instance into a registered image (EMI/AMI). Read progress in status.phase and the Ready, Reconciling and Stalled conditions.',
   spec,
   status,
-  validations: [frozenOnceAvailable('timeout', 'timeout cannot change once the capture is Available: it no longer acts')],
+  validations: [ownedNameLength, frozenOnceAvailable('timeout', 'timeout cannot change once the capture is Available: it no longer acts')],
   printerColumns: [
     { name: 'Instance', type: 'string', jsonPath: '.spec.instanceId', description: 'Source instance.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Current step of the capture.' },

@@ -3,7 +3,7 @@ import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
   BUCKET_PATTERN, cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription,
-  imageName, immutable, immutableOptional, initialStatus, instanceId, observedGeneration, progress, readyColumns, timestamp,
+  imageName, immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, timestamp, withRule,
 } from './common.ts';
 
 const spec: Schema = {
@@ -24,10 +24,10 @@ const spec: Schema = {
       },
       'x-kubernetes-validations': [immutable('storage is immutable: create a new InstanceBundle to bundle elsewhere')],
     },
-    uploadPolicyTTL: {
-      ...duration('How long the signed upload policy given to the cloud stays valid (Go-style duration). Immutable: it is signed once, when the bundle task starts.', '12h'),
-      'x-kubernetes-validations': [immutable('uploadPolicyTTL is immutable: the upload policy is signed once, when the bundle task starts')],
-    },
+    uploadPolicyTTL: withRule(
+      duration('How long the signed upload policy given to the cloud stays valid (Go-style duration above 0s, at most 8760h); the operator caps the policy\'s expiry at its --max-upload-policy-ttl (default 168h) and says so in the BundleStored condition. Immutable: it is signed once, when the bundle task starts.', '12h'),
+      immutable('uploadPolicyTTL is immutable: the upload policy is signed once, when the bundle task starts'),
+    ),
     register: {
       type: 'object',
       description: 'Register the bundle manifest as an image once stored. Immutable (it cannot be added, removed or changed): create a new InstanceBundle to register differently.',
@@ -86,7 +86,7 @@ export const instanceBundle: KindDefinition = {
   description: 'InstanceBundle bundles an instance into an S3 bucket and optionally registers the bundle as an image. Read progress in status.phase and the Ready, Reconciling and Stalled conditions.',
   spec,
   status,
-  validations: [frozenOnceAvailable('timeout', 'timeout cannot change once the bundle is Available: it no longer acts')],
+  validations: [ownedNameLength, frozenOnceAvailable('timeout', 'timeout cannot change once the bundle is Available: it no longer acts')],
   printerColumns: [
     { name: 'Instance', type: 'string', jsonPath: '.spec.instanceId', description: 'Source instance.' },
     { name: 'Bucket', type: 'string', jsonPath: '.spec.storage.bucket', description: 'Bucket the bundle is stored in.' },

@@ -51,8 +51,19 @@ export function cloudProfileController(ctx: ManagerContext, o: CloudProfileContr
     name: 'cloudprofile',
     primary: profiles,
     updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation,
-    queue: { concurrency: 2 },
+    // One worker per endpoint: profiles of several tenants pointing at one slow endpoint hold one worker, and
+    // every other profile is checked by the others, each check bounded by the call deadline.
+    queue: { concurrency: 4 },
+    partition: { of: (key) => endpointOrigin(profiles.getByKey(key)), maxActive: 1 },
     reconcile: (key) => reconciler.reconcile(key),
     log,
   });
+}
+
+function endpointOrigin(p: CloudProfile | undefined): string | undefined {
+  try {
+    return p?.spec?.ec2Endpoint ? new URL(p.spec.ec2Endpoint).origin.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
 }

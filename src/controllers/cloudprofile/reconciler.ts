@@ -5,7 +5,7 @@ import { markReady, markReconciling, markStalled, setCondition, observeGeneratio
 import type { Reason } from '../../api/reasons.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities, DetectionResult } from '../../cloud/capabilities.ts';
-import { CloudError } from '../../cloud/errors.ts';
+import { CloudError, isCloudErrorCode } from '../../cloud/errors.ts';
 import { describeAvailabilityZones } from '../../cloud/ec2.ts';
 import { checkFlowCalls, FlowCallRefused } from '../../cloud/flow-calls.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
@@ -46,7 +46,11 @@ export class CloudProfileReconciler {
       this.deps.clouds.invalidate(namespace, obj.spec.credentialsSecretRef.name);
       const settings = await this.deps.clouds.settingsFor(obj);
       const gw = this.deps.gateway(settings);
-      await describeAvailabilityZones(gw);
+      const zones = await describeAvailabilityZones(gw);
+      // Any HTTP 200 parses as an empty answer: a cloud names at least one zone, anything else is not a cloud.
+      if (!zones.length) {
+        throw new CloudError('retryable', 'NotACloudAnswer', 'DescribeAvailabilityZones: the answer names no availability zone', 'DescribeAvailabilityZones', 200);
+      }
       const flowCalls = await checkFlowCalls(gw);
       const detection = await this.deps.capabilities(gw);
       const caps = detection.capabilities;
@@ -63,19 +67,25 @@ export class CloudProfileReconciler {
       status = markReady(status, `cloud ${obj.spec.ec2Endpoint} reachable; ${flowCalls.join(' and ')} answer; ${describeCaps(caps)}`, gen);
       ready = true;
     } catch (err) {
-      if (err instanceof CloudError && (err.kind === 'throttled' || err.kind === 'retryable')) {
+      // Unreachable in any way (refused, cut off, not an EC2 answer) is one transient case: the same reason and
+      // retry whatever answered, so the status tells nothing about the address.
+      const transient = err instanceof CloudError && ['Throttled', 'CloudUnreachable'].includes(explain(err, obj.spec.ec2Endpoint).reason);
+      if (transient) {
         // Transient: a Ready profile whose spec is unchanged stays Ready (its resources keep working). A new or
         // edited one reports why it waits, and the pass records the generation it looked at: an edit is not
         // Ready until its spec was checked, but is never left unacknowledged (kstatus would read it as
         // InProgress forever). Either way the work queue retries with backoff.
         const edited = obj.status?.observedGeneration !== gen;
         if (!wasReady || edited) {
-          status = markReconciling(status, err.kind === 'throttled' ? 'Throttled' : 'CloudUnreachable', `checking the cloud: ${err.message} (retrying)`, gen);
+          const { reason, message, detail } = explain(err, obj.spec.ec2Endpoint);
+          if (detail) this.deps.log.info({ profile: key, detail }, 'cloud check failed');
+          status = markReconciling(status, reason === 'Throttled' ? 'Throttled' : 'CloudUnreachable', `checking the cloud: ${message} (retrying)`, gen);
           await this.deps.patchStatus(obj, observeGeneration(status, gen));
         }
         throw err;
       }
-      const { reason, message } = explain(err);
+      const { reason, message, detail } = explain(err, obj.spec.ec2Endpoint);
+      if (detail) this.deps.log.info({ profile: key, detail }, 'cloud check failed');
       if (reason === 'CredentialsRejected' || reason.startsWith('CredentialsSecret')) {
         status.conditions = setCondition(status.conditions ?? [], { type: 'CredentialsValid', status: 'False', reason, message }, gen);
       }
@@ -95,15 +105,24 @@ export class CloudProfileReconciler {
   }
 }
 
-function explain(err: unknown): { reason: Reason; message: string } {
+/**
+ * Reason and message for a failed check. Everything that is not a recognised answer of the cloud (refused,
+ * timed out, an HTTP answer without an EC2 error code, a body that is not EC2's) gets one reason and one
+ * message, so a CloudProfile cannot be used to tell what answers at an address; the details go to the log.
+ */
+export function explain(err: unknown, endpoint: string): { reason: Reason; message: string; detail?: string } {
   if (err instanceof StallError) return { reason: err.reason, message: err.message };
   if (err instanceof FlowCallRefused) return { reason: 'CloudRejected', message: err.message };
   if (err instanceof CloudError) {
-    if (err.kind === 'auth') return { reason: 'CredentialsRejected', message: `the cloud rejected the credentials: ${err.code}; check the accessKeyId and secretAccessKey in the Secret` };
-    if (err.kind === 'throttled') return { reason: 'Throttled', message: `the cloud is throttling requests: ${err.message}` };
-    return { reason: 'CloudUnreachable', message: `cannot reach the cloud: ${err.message}` };
+    if (err.code === 'EndpointNotAllowed') return { reason: 'EndpointNotAllowed', message: `${err.message}: use an allowed endpoint, or ask the operator's administrator to allow it` };
+    if (err.kind === 'auth' && isCloudErrorCode(err.code)) return { reason: 'CredentialsRejected', message: `the cloud rejected the credentials: ${err.code}; check the accessKeyId and secretAccessKey in the Secret` };
+    if (err.kind === 'throttled' && isCloudErrorCode(err.code)) return { reason: 'Throttled', message: `the cloud is throttling requests: ${err.message}` };
   }
-  return { reason: 'CloudUnreachable', message: `cannot reach the cloud: ${String((err as Error)?.message ?? err)}` };
+  return { reason: 'CloudUnreachable', message: unreachableMessage(endpoint), detail: String((err as Error)?.message ?? err) };
+}
+
+export function unreachableMessage(endpoint: string): string {
+  return `no EC2 answer from ${endpoint}: check the URL, that the cloud is up and reachable from the operator, and that its certificate is trusted (spec.caBundleSecretRef)`;
 }
 
 /** Names each probe that gave no usable answer and why; the capability it decides stays unknown. */

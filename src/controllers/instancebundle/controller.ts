@@ -10,7 +10,7 @@ import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
 import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
-import { usesProfile } from '../shared/profile-refs.ts';
+import { cloudPartition, usesProfile } from '../shared/profile-refs.ts';
 import { StepReconciler } from '../shared/step-reconciler.ts';
 import { instanceBundleKind } from './kind.ts';
 
@@ -22,6 +22,8 @@ export interface InstanceBundleControllerOptions {
   contexts: CloudContexts;
   defaultProfile?: { namespace: string; name: string };
   concurrency: number;
+  /** Most workers one cloud endpoint may hold at a time. */
+  workersPerCloud?: number;
   waitingRequeueMs?: number;
   cancelPollMs?: number;
 }
@@ -62,6 +64,10 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
       || (a.metadata.finalizers ?? []).length !== (b.metadata.finalizers ?? []).length
       || abandonRequested(a) !== abandonRequested(b),
     queue: { concurrency: o.concurrency },
+    partition: {
+      of: (key) => cloudPartition(bundles.getByKey(key), (ns, name) => profiles.get(ns, name), o.defaultProfile),
+      maxActive: o.workersPerCloud ?? o.concurrency,
+    },
     reconcile: (key) => reconciler.reconcile(key),
     log,
   });

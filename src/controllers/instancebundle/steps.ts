@@ -1,7 +1,7 @@
 // The InstanceBundle steps, in order: validate → start (or adopt) the bundle task → follow it through the batched
 // poller → (register the manifest → wait until the image is available). Each step starts from status and the
 // cloud, so a restart anywhere resumes without a second task or image.
-import { parseDuration } from '../../api/duration.ts';
+import { formatDuration, parseDuration } from '../../api/duration.ts';
 import type { InstanceBundle } from '../../api/types.ts';
 import { CloudError } from '../../cloud/errors.ts';
 import { ensureBucket } from '../../cloud/s3.ts';
@@ -55,7 +55,7 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
 async function startBundle(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): Promise<StepResult> {
   const { spec } = state.obj;
   const since = notBefore(state);
-  const { task, adopted } = await startOrAdoptBundle(cloud.gw, {
+  const { task, adopted, cappedTtlMs } = await startOrAdoptBundle(cloud.gw, {
     instanceId: spec.instanceId,
     bucket: spec.storage.bucket,
     prefix: spec.storage.prefix,
@@ -67,9 +67,10 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
   state.status.state = task.state;
   state.status.progress = scaled(state.obj, task.progress ?? 0);
   state.phase('Bundling');
-  state.step('BundleStored', 'False', 'Bundling', `bundle task ${task.bundleId} is ${task.rawState ?? task.state}`);
+  state.step('BundleStored', 'False', 'Bundling', `bundle task ${task.bundleId} is ${task.rawState ?? task.state}${cappedTtlMs === undefined ? '' : ` (upload policy capped at ${formatDuration(cappedTtlMs)})`}`);
   state.reconciling('Bundling', `bundling instance ${spec.instanceId} into ${spec.storage.bucket}/${spec.storage.prefix}`);
-  events.normal(state.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${spec.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}`);
+  const capped = cappedTtlMs === undefined ? '' : `; upload policy valid for ${formatDuration(cappedTtlMs)}, the operator's --max-upload-policy-ttl, not the ${spec.uploadPolicyTTL} asked`;
+  events.normal(state.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${spec.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}${capped}`);
   return { checkpoint: true, again: true };
 }
 

@@ -5,6 +5,7 @@ import { bundleInstance, cancelBundleTask, listBundleTasks, type BundleTaskInfo 
 import { CloudError } from '../../cloud/errors.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { BundleState } from '../../cloud/states.ts';
+import { DEFAULT_MAX_UPLOAD_POLICY_TTL_MS } from '../../cloud/settings.ts';
 import { buildUploadPolicy, signUploadPolicy } from '../../cloud/upload-policy.ts';
 import { outcomeOfCloudError } from './outcomes.ts';
 
@@ -53,21 +54,24 @@ export interface StartBundleInput extends BundleTarget {
 }
 
 /** Adopts this target's task or starts one with a freshly signed upload policy. */
-export async function startOrAdoptBundle(gw: CloudGateway, input: StartBundleInput): Promise<{ task: BundleTaskInfo; adopted: boolean }> {
+export async function startOrAdoptBundle(gw: CloudGateway, input: StartBundleInput): Promise<{ task: BundleTaskInfo; adopted: boolean; cappedTtlMs?: number }> {
   const existing = input.known ? input.known.task : await findBundleTask(gw, input, input.notBefore);
   if (existing) return { task: existing, adopted: true };
   const { accessKeyId, secretAccessKey } = gw.settings.credentials;
+  // The operator's administrator bounds how long a signed write grant into a bucket may live.
+  const cap = gw.settings.maxUploadPolicyTtlMs ?? DEFAULT_MAX_UPLOAD_POLICY_TTL_MS;
+  const ttlMs = Math.min(input.uploadPolicyTtlMs, cap);
   const policy = buildUploadPolicy({
     bucket: input.bucket,
     prefix: input.prefix,
-    expiresAt: new Date((input.now ?? new Date()).getTime() + input.uploadPolicyTtlMs),
+    expiresAt: new Date((input.now ?? new Date()).getTime() + ttlMs),
   });
   const { signature } = signUploadPolicy(policy, secretAccessKey);
   try {
     const task = await bundleInstance(gw, {
       instanceId: input.instanceId, bucket: input.bucket, prefix: input.prefix, accessKeyId, uploadPolicy: policy, signature,
     });
-    return { task, adopted: false };
+    return ttlMs < input.uploadPolicyTtlMs ? { task, adopted: false, cappedTtlMs: ttlMs } : { task, adopted: false };
   } catch (err) {
     throw outcomeOfCloudError(err, `BundleInstance ${input.instanceId}`);
   }

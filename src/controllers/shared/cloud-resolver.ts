@@ -3,8 +3,10 @@
 // cluster-wide, and re-read after a short time or when the cloud rejects the credentials.
 import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { kubeRequest, statusCodeOf } from '../../runtime/rest.ts';
+import { parseDuration } from '../../api/duration.ts';
 import type { CloudProfile, LocalObjectReference } from '../../api/types.ts';
 import { DEFAULT_RATE_LIMIT, type CloudSettings } from '../../cloud/settings.ts';
+import { caBundleProblem, credentialShapeProblems } from './credential-shape.ts';
 import { StallError, WaitError } from './outcomes.ts';
 
 export interface CloudResolverOptions {
@@ -13,6 +15,14 @@ export interface CloudResolverOptions {
   /** Where the default cloud's CloudProfile lives (the operator's namespace) and its name. */
   defaultProfile?: { namespace: string; name: string };
   secretTtlMs?: number;
+  /** Operator-wide bounds written into every cloud's settings. */
+  limits?: CloudLimits;
+}
+
+export interface CloudLimits {
+  callTimeoutMs: number;
+  maxCallTimeoutMs: number;
+  maxUploadPolicyTtlMs: number;
 }
 
 export interface ResolvedCloud {
@@ -56,12 +66,20 @@ export class CloudResolver {
     if (missing.length) {
       throw new StallError('CredentialsSecretInvalid', `Secret ${ns}/${secretName} lacks the key(s) ${missing.join(', ')}`);
     }
+    const badShape = credentialShapeProblems(accessKeyId!, secretAccessKey!);
+    if (badShape.length) {
+      throw new StallError('CredentialsSecretInvalid', `Secret ${ns}/${secretName}: ${badShape.join('; ')}: put the access key id and secret key exactly as the cloud issued them`);
+    }
     let caBundle: string | undefined;
     if (profile.spec.caBundleSecretRef?.name) {
       const ca = await this.readSecret(ns, profile.spec.caBundleSecretRef.name);
       caBundle = ca?.[profile.spec.caBundleSecretRef.key ?? 'ca.crt'];
       if (!caBundle) {
         throw new StallError('CredentialsSecretInvalid', `CA bundle Secret ${ns}/${profile.spec.caBundleSecretRef.name} has no key ${profile.spec.caBundleSecretRef.key ?? 'ca.crt'}`);
+      }
+      const problem = caBundleProblem(caBundle);
+      if (problem) {
+        throw new StallError('CABundleInvalid', `CA bundle in Secret ${ns}/${profile.spec.caBundleSecretRef.name} key ${profile.spec.caBundleSecretRef.key ?? 'ca.crt'} ${problem}: put the PEM certificate(s) of the CA that signs the endpoints' certificates there`);
       }
     }
     return {
@@ -75,6 +93,7 @@ export class CloudResolver {
       apiVersion: profile.spec.apiVersion,
       s3Signature: profile.spec.s3Signature,
       capabilities: stripUndefined(profile.spec.capabilities ?? {}),
+      ...this.limitsFor(profile),
     };
   }
 
@@ -91,6 +110,13 @@ export class CloudResolver {
       throw new WaitError(ready?.reason === 'CredentialsRejected' ? 'CredentialsRejected' : 'WaitingForCloud', `waiting for CloudProfile ${where.namespace}/${where.name} to be Ready (${why})`, 15_000);
     }
     return { profile, settings: await this.settingsFor(profile) };
+  }
+
+  private limitsFor(profile: CloudProfile): Pick<CloudSettings, 'callTimeoutMs' | 'maxUploadPolicyTtlMs'> {
+    const l = this.opts.limits;
+    if (!l) return {};
+    const asked = profile.spec.callTimeout ? parseDuration(profile.spec.callTimeout) : l.callTimeoutMs;
+    return { callTimeoutMs: Math.min(Math.max(asked, 1_000), l.maxCallTimeoutMs), maxUploadPolicyTtlMs: l.maxUploadPolicyTtlMs };
   }
 
   /** Forget a cached Secret so the next resolve reads it again (after the cloud rejected it). */

@@ -10,3 +10,25 @@ export function usesProfile(
   if (ref) return ref === profile.metadata?.name && resource.metadata.namespace === profile.metadata?.namespace;
   return !!defaultProfile && defaultProfile.name === profile.metadata?.name && defaultProfile.namespace === profile.metadata?.namespace;
 }
+
+/**
+ * The bulkhead a resource's work belongs to: the origin of its cloud's EC2 endpoint (profiles of different
+ * tenants that point at one slow endpoint share one bulkhead), or the profile key while it is unknown.
+ */
+export function cloudPartition(
+  resource: { metadata?: { namespace?: string }; spec?: { cloudRef?: { name: string } } } | undefined,
+  getProfile: (namespace: string, name: string) => { spec?: { ec2Endpoint?: string } } | undefined,
+  defaultProfile: { namespace: string; name: string } | undefined,
+): string | undefined {
+  if (!resource?.spec) return undefined;
+  const ref = resource.spec.cloudRef?.name;
+  const where = ref ? { namespace: resource.metadata?.namespace ?? '', name: ref } : defaultProfile;
+  if (!where) return undefined;
+  const endpoint = getProfile(where.namespace, where.name)?.spec?.ec2Endpoint;
+  try {
+    if (endpoint) return new URL(endpoint).origin.toLowerCase();
+  } catch {
+    // Not a URL: fall back to the profile itself.
+  }
+  return `${where.namespace}/${where.name}`;
+}

@@ -135,6 +135,39 @@ describe('api CRDs on a real API server', function () {
     it('tags with a reserved key', async () => {
       await expectRejected(capture({ ...validCapture(), image: { name: 'web', tags: { 'imaging.eucalyptus.dev/owner': 'x' } } }), 'spec.image.tags', 'reserved');
     });
+    const profile = (spec: Manifest): Manifest => ({
+      apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: `bounds-${++seq}` },
+      spec: { ec2Endpoint: 'https://ec2.cloud.example:8773/services/compute', credentialsSecretRef: { name: 'creds' }, ...spec },
+    });
+    it('a CloudProfile endpoint without a host', async () => {
+      await expectRejected(profile({ ec2Endpoint: 'http://' }), 'spec.ec2Endpoint', 'with a host');
+      await expectRejected(profile({ ec2Endpoint: 'https:///services/compute' }), 'spec.ec2Endpoint', 'with a host');
+      await expectRejected(profile({ s3Endpoint: 'http://:8773/' }), 'spec.s3Endpoint', 'with a host');
+    });
+    it('a rate limit below 1 call per second or beyond the maxima', async () => {
+      await expectRejected(profile({ rateLimit: { qps: 0 } }), 'spec.rateLimit.qps', 'should be greater than or equal to 1');
+      await expectRejected(profile({ rateLimit: { qps: 0.5 } }), 'spec.rateLimit.qps');
+      await expectRejected(profile({ rateLimit: { qps: 5000, burst: 100000 } }), 'spec.rateLimit.qps', 'spec.rateLimit.burst');
+    });
+    it('durations of zero, beyond a year, or beyond what CEL and JavaScript dates hold', async () => {
+      await expectRejected(bundle({ ...validBundle(), uploadPolicyTTL: '0s' }), 'spec.uploadPolicyTTL', 'above 0s and at most 8760h');
+      await expectRejected(bundle({ ...validBundle(), uploadPolicyTTL: '999999h' }), 'spec.uploadPolicyTTL', 'above 0s and at most 8760h');
+      await expectRejected(bundle({ ...validBundle(), uploadPolicyTTL: '99999999999h' }), 'spec.uploadPolicyTTL');
+      await expectRejected(capture({ ...validCapture(), timeout: '0s' }), 'spec.timeout', 'above 0s');
+      await expectRejected(profile({ callTimeout: '9000h' }), 'spec.callTimeout', 'at most 8760h');
+      expect((await create(profile({ callTimeout: '20s' }))).code).to.equal(0);
+      expect((await create(bundle({ ...validBundle(), uploadPolicyTTL: '168h' }))).code).to.equal(0);
+    });
+    it('a tag key longer than Eucalyptus takes (127), a value over 255', async () => {
+      await expectRejected(capture({ ...validCapture(), image: { name: 'web', tags: { ['k'.repeat(128)]: 'v' } } }), 'spec.image.tags', 'tag keys must be 1 to 127');
+      await expectRejected(capture({ ...validCapture(), image: { name: 'web', tags: { team: 'v'.repeat(256) } } }), 'spec.image.tags', 'may not be more than 255');
+      expect((await create(capture({ ...validCapture(), image: { name: 'web', tags: { ['k'.repeat(127)]: 'v'.repeat(255) } } }))).code).to.equal(0);
+    });
+    it('a resource name too long for the owner tag its cloud objects carry', async () => {
+      await expectRejected(capture(validCapture(), 'n'.repeat(155)), 'metadata.name may have at most 154 characters');
+      await expectRejected(bundle(validBundle(), 'n'.repeat(200)), 'owner tag');
+      expect((await create(capture(validCapture(), 'n'.repeat(154)))).code).to.equal(0);
+    });
     it('a CloudProfile endpoint that is not a URL', async () => {
       await expectRejected({
         apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: `bad-${++seq}` },

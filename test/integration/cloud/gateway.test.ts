@@ -6,7 +6,7 @@ import { CloudError } from '../../../src/cloud/errors.ts';
 import { detectCapabilities } from '../../../src/cloud/capabilities.ts';
 import { snapshotPoller } from '../../../src/cloud/pollers.ts';
 import { CloudRegistry } from '../../../src/cloud/registry.ts';
-import { allInstances, gatewayFor, settingsFor, startSim, type Sim, type SimProfile } from './sim-gateway.ts';
+import { LOOPBACK_ALLOWED, allInstances, gatewayFor, settingsFor, startSim, type Sim, type SimProfile } from './sim-gateway.ts';
 
 describe('cloud gateway against eucasim (eucalyptus-3.4)', function () {
   this.timeout(60_000);
@@ -103,7 +103,7 @@ describe('cloud gateway against eucasim (eucalyptus-3.4)', function () {
   });
 
   it('the registry caches a gateway per cloud and rebuilds it when settings change', async () => {
-    const registry = new CloudRegistry();
+    const registry = new CloudRegistry({ gateway: { endpointPolicy: LOOPBACK_ALLOWED } });
     try {
       const a = registry.get(settingsFor(sim));
       expect(registry.get(settingsFor(sim))).to.equal(a);
@@ -165,7 +165,7 @@ describe('cloud capability detection per profile', function () {
 
   it('the ImageCapture run-time lesson sticks: registry.learn', async () => {
     const sim = await startSim('eucalyptus-3.4');
-    const registry = new CloudRegistry();
+    const registry = new CloudRegistry({ gateway: { endpointPolicy: LOOPBACK_ALLOWED } });
     try {
       registry.get(settingsFor(sim));
       await registry.detect('test/sim');

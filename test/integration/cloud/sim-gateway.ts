@@ -3,6 +3,7 @@ import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { startEucasim } from '../../../sim/server.ts';
 import { CloudGateway, type GatewayOptions } from '../../../src/cloud/gateway.ts';
 import type { CloudSettings } from '../../../src/cloud/settings.ts';
+import { EndpointPolicy } from '../../../src/cloud/endpoint-policy.ts';
 
 export type SimProfile = 'eucalyptus-3.3' | 'eucalyptus-3.4' | 'eucalyptus-4.0' | 'eucalyptus-4.4' | 'aws';
 export type Sim = Awaited<ReturnType<typeof startEucasim>>;
@@ -37,8 +38,11 @@ export function settingsFor(sim: Sim, overrides: Partial<CloudSettings> = {}): C
   };
 }
 
+/** eucasim listens on loopback, which the gateway refuses unless the endpoint policy allows it. */
+export const LOOPBACK_ALLOWED = new EndpointPolicy(['127.0.0.0/8']);
+
 export function gatewayFor(sim: Sim, overrides: Partial<CloudSettings> = {}, options: GatewayOptions = {}): CloudGateway {
-  return new CloudGateway(settingsFor(sim, overrides), options);
+  return new CloudGateway(settingsFor(sim, overrides), { endpointPolicy: LOOPBACK_ALLOWED, ...options });
 }
 
 /** Every instance the demo account sees (read straight through the client, not through code under test). */

@@ -57,8 +57,10 @@ describe('Helm chart (rendered offline)', function () {
       expect(ns?.valueFrom).to.deep.equal({ fieldRef: { fieldPath: 'metadata.namespace' } });
       expect(envOf(c)).to.include({
         EIO_LEADER_ELECT: 'false', EIO_HEALTH_PORT: '8080', EIO_LOG_LEVEL: 'info', EIO_CONCURRENCY: '16',
+        EIO_CLOUD_CALL_TIMEOUT: '30s', EIO_MAX_CLOUD_CALL_TIMEOUT: '5m', EIO_MAX_UPLOAD_POLICY_TTL: '168h',
       });
-      expect(envOf(c)).to.not.have.any.keys('EIO_DEFAULT_CLOUD', 'EIO_WATCH_NAMESPACES');
+      // No endpoint list: loopback, link-local and metadata addresses stay refused.
+      expect(envOf(c)).to.not.have.any.keys('EIO_DEFAULT_CLOUD', 'EIO_WATCH_NAMESPACES', 'EIO_ALLOWED_ENDPOINTS', 'EIO_WORKERS_PER_CLOUD');
     });
 
     it('grants exactly the operator\'s permissions cluster-wide, and Leases only in its namespace', function () {
@@ -108,6 +110,7 @@ describe('Helm chart (rendered offline)', function () {
       const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'eio-eucalyptus-image-operator');
       expect(bindings.map((r) => r.metadata.namespace).sort()).to.deep.equal([NS, 'team-a', 'team-b']);
       expect(envOf(operatorContainer(objects)).EIO_WATCH_NAMESPACES).to.equal('team-a,team-b');
+      expect(envOf(operatorContainer(objects))).to.include({ EIO_ALLOWED_ENDPOINTS: 'ec2.cloud.example,10.20.0.0/16', EIO_WORKERS_PER_CLOUD: '4' });
     });
   });
 

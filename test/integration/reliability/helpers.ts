@@ -37,6 +37,7 @@ export function spawnOperator(s: Scenario, env: Record<string, string> = {}): Op
       EIO_POLL_MIN: '100ms',
       EIO_POLL_MAX: '1s',
       EIO_LOG_LEVEL: 'warn',
+      EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8',
       ...env,
     },
   });

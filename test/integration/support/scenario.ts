@@ -113,6 +113,8 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
     rebootSettleMs: 200,
     pollMinMs: 100,
     pollMaxMs: 1_000,
+    // eucasim listens on loopback, which production refuses: the tests allow it explicitly.
+    allowedEndpoints: ['127.0.0.0/8'],
   };
   const running: RunningOperator[] = [];
   const children: ChildProcess[] = [];
@@ -171,6 +173,7 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
           EIO_POLL_MIN: '100ms',
           EIO_POLL_MAX: '1s',
           EIO_LOG_LEVEL: 'warn',
+          EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8',
           ...overrides,
         },
       });

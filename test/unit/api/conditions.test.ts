@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  ConditionTypes, Reasons, getCondition, isObserved, isTrue, markReady, markReconciling, markStalled, observeGeneration, removeCondition, setCondition, summarize,
+  ConditionTypes, MAX_CONDITION_MESSAGE, Reasons, getCondition, isObserved, isTrue, markReady, markReconciling, markStalled, observeGeneration, onTruncated, removeCondition, setCondition, summarize,
 } from '../../../src/api/conditions.ts';
 import type { Condition, ImageCaptureStatus } from '../../../src/api/types.ts';
 
@@ -108,5 +108,22 @@ describe('api/conditions', () => {
       expect(v).to.match(/^[A-Z][A-Za-z0-9]*$/);
     }
     for (const r of ['InstanceNotFound', 'DuplicateImageName', 'CloudRejected', 'Registering', 'S3SignatureRejected']) expect(Reasons).to.have.property(r);
+  });
+
+  it('cuts a message to fit the API server and hands the whole text to the log sink', () => {
+    const seen: string[] = [];
+    onTruncated((type, message) => seen.push(`${type}:${message.length}`));
+    try {
+      const huge = 'x'.repeat(100_000);
+      const [c] = setCondition([], { type: 'Stalled', status: 'True', reason: 'CloudRejected', message: huge }, 1);
+      expect(c!.message.length).to.equal(MAX_CONDITION_MESSAGE);
+      expect(c!.message).to.match(/truncated; the full text is in the operator log\)$/);
+      expect(seen).to.deep.equal(['Stalled:100000']);
+      const [short] = setCondition([], { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'fine' }, 1);
+      expect(short!.message).to.equal('fine');
+      expect(seen).to.have.length(1);
+    } finally {
+      onTruncated(undefined);
+    }
   });
 });

@@ -25,7 +25,7 @@ const keys = {
   } satisfies Record<keyof InstanceBundleStatus, 1>,
   cloudProfileSpec: {
     ec2Endpoint: 1, s3Endpoint: 1, region: 1, credentialsSecretRef: 1, caBundleSecretRef: 1, rateLimit: 1, capabilities: 1, apiVersion: 1,
-    s3Signature: 1,
+    s3Signature: 1, callTimeout: 1,
   } satisfies Record<keyof CloudProfileSpec, 1>,
   cloudProfileStatus: {
     capabilities: 1, unknownCapabilities: 1, accountId: 1, lastCheckedAt: 1, observedGeneration: 1, conditions: 1,

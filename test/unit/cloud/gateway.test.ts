@@ -8,13 +8,14 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CloudGateway } from '../../../src/cloud/gateway.ts';
 import { CloudError } from '../../../src/cloud/errors.ts';
 import { cloudCallsTotal } from '../../../src/runtime/metrics.ts';
+import { EndpointPolicy } from '../../../src/cloud/endpoint-policy.ts';
 
 interface Seen { method?: string; url?: string; body: string; headers: IncomingHttpHeaders }
 
 describe('cloud/gateway on the wire', () => {
   let server: Server;
   let seen: Seen[];
-  let reply: { status: number; body: string };
+  let reply: { status: number; body: string; hang?: boolean; location?: string };
   let endpoint: string;
 
   before(async () => {
@@ -23,7 +24,8 @@ describe('cloud/gateway on the wire', () => {
       req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
       req.on('end', () => {
         seen.push({ method: req.method, url: req.url, body, headers: req.headers });
-        res.writeHead(reply.status, { 'content-type': 'text/xml' });
+        if (reply.hang) return; // never answers: only the caller's deadline ends the request
+        res.writeHead(reply.status, { 'content-type': 'text/xml', ...(reply.location ? { location: reply.location } : {}) });
         res.end(reply.body);
       });
     });
@@ -39,7 +41,7 @@ describe('cloud/gateway on the wire', () => {
   const gateway = (extra: object = {}, onCall?: (a: string, o: string) => void) => new CloudGateway({
     id: 'ns/cloud', ec2Endpoint: endpoint, s3Endpoint: `${endpoint}s3`, region: 'eucalyptus',
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, rateLimit: { qps: 100, burst: 100 }, ...extra,
-  }, onCall ? { onCall } : {});
+  }, { endpointPolicy: new EndpointPolicy(['127.0.0.1']), ...(onCall ? { onCall } : {}) });
 
   it('rewrites Version= before signing and keeps Content-Length right', async () => {
     const gw = gateway({ apiVersion: '2013-08-15' });
@@ -113,5 +115,67 @@ describe('cloud/gateway on the wire', () => {
     expect(seen[0]!.method).to.equal('GET');
     expect(seen[0]!.url).to.match(/^\/s3\/bkt\/?\?list-type=2/);
     expect(calls).to.deep.equal(['ListObjectsV2:success']);
+  });
+
+  it('cuts off a call that gets no answer at the deadline, closes its socket, and reports the cloud as silent', async () => {
+    reply = { status: 200, body: '', hang: true };
+    const gw = gateway({ callTimeoutMs: 400 });
+    try {
+      const started = Date.now();
+      const err = await gw.send(new DescribeAvailabilityZonesCommand({})).catch((e: unknown) => e);
+      const took = Date.now() - started;
+      expect(err).to.be.instanceOf(CloudError);
+      expect((err as CloudError).code).to.equal('DeadlineExceeded');
+      expect((err as CloudError).kind).to.equal('retryable');
+      expect(took).to.be.within(350, 2_000);
+      expect(gw.unresponsiveForMs()).to.be.at.least(400);
+      reply = { status: 200, body: '<DescribeAvailabilityZonesResponse><requestId>r</requestId><availabilityZoneInfo/></DescribeAvailabilityZonesResponse>' };
+      await gw.send(new DescribeAvailabilityZonesCommand({}));
+      expect(gw.unresponsiveForMs(), 'an answer clears it').to.equal(undefined);
+    } finally {
+      gw.destroy();
+    }
+  });
+
+  it('follows no redirect: a 307 to another host is an error, and the other host sees nothing', async () => {
+    let otherHit = 0;
+    const other = createServer((_req, res) => { otherHit++; res.end('<x/>'); });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    reply = { status: 307, body: '', location: `http://localhost:${(other.address() as AddressInfo).port}/` };
+    const gw = gateway();
+    try {
+      const err = await gw.send(new DescribeAvailabilityZonesCommand({})).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(CloudError);
+      expect(otherHit).to.equal(0);
+      expect(seen).to.have.length(1);
+    } finally {
+      gw.destroy();
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
+  it('refuses an endpoint outside the policy before sending anything', async () => {
+    const gw = new CloudGateway({
+      id: 'ns/meta', ec2Endpoint: 'http://169.254.169.254/latest/', region: 'eucalyptus',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, rateLimit: { qps: 100, burst: 100 },
+    });
+    try {
+      const err = await gw.send(new DescribeAvailabilityZonesCommand({})).catch((e: unknown) => e);
+      expect((err as CloudError).code).to.equal('EndpointNotAllowed');
+      expect((err as CloudError).message).to.match(/loopback, link-local or metadata/);
+    } finally {
+      gw.destroy();
+    }
+    const loop = new CloudGateway({
+      id: 'ns/loop', ec2Endpoint: endpoint, region: 'eucalyptus',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, rateLimit: { qps: 100, burst: 100 },
+    });
+    try {
+      const err = await loop.send(new DescribeAvailabilityZonesCommand({})).catch((e: unknown) => e);
+      expect((err as CloudError).code, 'loopback refused by default').to.equal('EndpointNotAllowed');
+      expect(seen).to.have.length(0);
+    } finally {
+      loop.destroy();
+    }
   });
 });
