@@ -68,9 +68,9 @@ export class EndpointPolicy {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     if (!host) throw new EndpointRefusedError(`${url} has no host`);
     const addresses = isIP(host) ? [host] : (await dnsLookupAsync(host, { all: true }).catch(() => [] as LookupAddress[])).map((x) => x.address);
-    // An unresolvable name is left to the call itself, which reports it like any unreachable endpoint.
-    const refused = addresses.filter((a) => !this.allows(host, a));
-    if (refused.length) throw new EndpointRefusedError(this.explain(host));
+    // An unresolvable name is left to the call itself, which reports it like any unreachable endpoint. A name
+    // with some allowed addresses passes: the sockets' lookup hands out only those.
+    if (addresses.length && !addresses.some((a) => this.allows(host, a))) throw new EndpointRefusedError(this.explain(host));
   }
 
   explain(host: string): string {
