@@ -117,12 +117,16 @@ export function explain(err: unknown, endpoint: string): { reason: Reason; messa
     if (err.code === 'EndpointNotAllowed') return { reason: 'EndpointNotAllowed', message: `${err.message}: use an allowed endpoint, or ask the operator's administrator to allow it` };
     if (err.kind === 'auth' && isCloudErrorCode(err.code)) return { reason: 'CredentialsRejected', message: `the cloud rejected the credentials: ${err.code}; check the accessKeyId and secretAccessKey in the Secret` };
     if (err.kind === 'throttled' && isCloudErrorCode(err.code)) return { reason: 'Throttled', message: `the cloud is throttling requests: ${err.message}` };
+    // A cloud's own error (an EC2 error code) says nothing an EC2 endpoint would not say anyway.
+    if (err.kind === 'retryable' && isCloudErrorCode(err.code)) return { reason: 'CloudUnreachable', message: err.message };
+    return { reason: 'CloudUnreachable', message: unreachableMessage(endpoint, err.action), detail: err.message };
   }
   return { reason: 'CloudUnreachable', message: unreachableMessage(endpoint), detail: String((err as Error)?.message ?? err) };
 }
 
-export function unreachableMessage(endpoint: string): string {
-  return `no EC2 answer from ${endpoint}: check the URL, that the cloud is up and reachable from the operator, and that its certificate is trusted (spec.caBundleSecretRef)`;
+/** The one message for every way an endpoint fails to answer as a cloud; `action` is the operator's own call. */
+export function unreachableMessage(endpoint: string, action?: string): string {
+  return `${action ? `${action}: ` : ''}no EC2 answer from ${endpoint}: check the URL, that the cloud is up and reachable from the operator, and that its certificate is trusted (spec.caBundleSecretRef)`;
 }
 
 /** Names each probe that gave no usable answer and why; the capability it decides stays unknown. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import {
   API_VERSION, INSTANCE_LABEL, KINDS, SCHEDULE_NAME_LABEL, SCHEDULE_UID_LABEL, SCHEDULED_TIME_ANNOTATION,
 } from '../../api/constants.ts';
-import { IMAGE_NAME_PATTERN } from '../../api/schema/common.ts';
+import { IMAGE_NAME_PATTERN, MAX_OWNED_NAME } from '../../api/schema/common.ts';
 import type { ImageCapture, ImageSchedule } from '../../api/types.ts';
 
 export class TemplateError extends Error {
@@ -39,10 +39,13 @@ export function validateTemplate(schedule: ImageSchedule): void {
   }
 }
 
-/** Kubernetes name of the capture: schedule, lower-case instance id and the scheduled time in seconds. */
+/**
+ * Kubernetes name of the capture: schedule, lower-case instance id and the scheduled time in seconds, at most
+ * MAX_OWNED_NAME characters so the owner tag of its cloud objects fits the clouds' tag values.
+ */
 export function captureName(scheduleName: string, instanceId: string, time: Date): string {
   const suffix = `-${instanceId.toLowerCase()}-${Math.floor(time.getTime() / 1000)}`;
-  const room = 253 - suffix.length;
+  const room = MAX_OWNED_NAME - suffix.length;
   const head = scheduleName.length <= room
     ? scheduleName
     : `${scheduleName.slice(0, room - 11)}-${createHash('sha256').update(scheduleName).digest('hex').slice(0, 10)}`;

@@ -113,7 +113,14 @@ function cond(o: Live, type: string): Condition | undefined {
  * Checks the invariants after a run in which every resource has settled (Ready, Stalled, or gone). Returns the
  * report; fails the test (chai) when anything leaked, a foreign object changed, or status disagrees with the cloud.
  */
-export async function checkInvariants(s: Scenario, o: { namespace?: string; resources: TrackedResource[]; baseline: CloudBaseline; assert?: boolean }): Promise<InvariantReport> {
+/** Fairness: this resource became Ready within `withinMs` of its creation, whatever other clouds were doing. */
+export interface FairnessBound {
+  plural: Plural;
+  name: string;
+  withinMs: number;
+}
+
+export async function checkInvariants(s: Scenario, o: { namespace?: string; resources: TrackedResource[]; baseline: CloudBaseline; assert?: boolean; fairness?: FairnessBound[] }): Promise<InvariantReport> {
   const namespace = o.namespace ?? s.namespace;
   const st = s.sim.state;
   const report: InvariantReport = {
@@ -245,6 +252,18 @@ export async function checkInvariants(s: Scenario, o: { namespace?: string; reso
     } else if (after !== before) {
       report.foreignChanged.push(`${id} changed: ${before} -> ${after}`);
     }
+  }
+
+  for (const f of o.fairness ?? []) {
+    const obj = live.get(`${f.plural}/${f.name}`);
+    const ready = obj && cond(obj, 'Ready');
+    if (!obj || ready?.status !== 'True') {
+      report.problems.push(`fairness: ${f.plural}/${f.name} is not Ready`);
+      continue;
+    }
+    // Both stamps have second precision: allow the one second they may round away.
+    const took = Date.parse(ready.lastTransitionTime) - Date.parse(obj.metadata.creationTimestamp as unknown as string);
+    if (took > f.withinMs + 1_000) report.problems.push(`fairness: ${f.plural}/${f.name} took ${took} ms to be Ready, more than ${f.withinMs} ms`);
   }
 
   if (o.assert !== false) {
