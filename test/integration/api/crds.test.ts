@@ -73,6 +73,7 @@ describe('api CRDs on a real API server', function () {
         includeAttachedVolumes: true,
         strategy: 'Auto',
         deletionPolicy: 'Retain',
+        revokeLaunchPermissionsOnDeletion: false,
         timeout: '2h',
       });
     });
