@@ -225,6 +225,26 @@ describe('ImageSchedule', function () {
     await s.remove('imageschedules', 'tagged');
   });
 
+  it('one manifest: tagged instances, keep one, share with an account, prove each image boots', async () => {
+    const [x, y] = [seedInstance(s), seedInstance(s)];
+    for (const i of [x, y]) i.tags.set('fleet', 'golden');
+    await s.create('imageschedules', scheduleManifest(s, 'golden', {
+      instances: { tags: { fleet: 'golden' } }, retention: { keepLast: 1 },
+      captureTemplate: { deletionPolicy: 'Delete', launchPermissions: ['000900080007'], bootVerification: { consoleOutputPattern: 'login:' } },
+    }));
+    await advanceToNextRun(s, clock, 'golden');
+    const caps = await waitCaptures(s, 'golden', 'two Available', allAvailable(2));
+    for (const c of caps) {
+      expect(c.status?.conditions?.find((k) => k.type === 'BootVerified')?.status).to.equal('True');
+      const image = imageOf(s, c)!;
+      expect([...image.launchPermissions]).to.deep.equal(['000900080007']);
+      expect(image.tags.get('imaging.eucalyptus.dev/boot-verified')).to.equal('true');
+      const testInstances = [...s.sim.state.instances.values()].filter((i) => i.imageId === image.id);
+      expect(testInstances.map((i) => i.state)).to.satisfy((st: string[]) => st.length === 1 && ['shutting-down', 'terminated'].includes(st[0]!));
+    }
+    await s.remove('imageschedules', 'golden');
+  });
+
   it('an invalid schedule, time zone or template stalls with its reason; fixing it recovers; colliding templates are refused', async () => {
     const a = seedInstance(s);
     await s.create('imageschedules', scheduleManifest(s, 'bad', { schedule: '0 2 * *', instances: { ids: [a.id] } }));
