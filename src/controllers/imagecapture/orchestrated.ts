@@ -82,7 +82,9 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
     } catch (err) {
       throw outcomeOfCloudError(err, 'looking for snapshots made by this capture');
     }
-    await Promise.all(missing.map(async (s) => {
+    // Every call is awaited before a failure ends the pass: a CreateSnapshot still in flight after the pass would
+    // land unseen, and the next pass (after a short backoff) would make the same snapshot a second time.
+    const settled = await Promise.allSettled(missing.map(async (s) => {
       const step = `snapshot:${s.deviceName}`;
       const description = `${obj.spec.image.name} ${s.deviceName} (${owner})`;
       try {
@@ -113,6 +115,8 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
       }
       s.state = 'pending';
     }));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     state.step('SnapshotsCompleted', 'False', 'WaitingForSnapshots', `snapshotting ${missing.length} volume(s)`);
     state.reconciling('WaitingForSnapshots', `snapshotting ${state.status.snapshots!.length} volume(s)`);
     return { checkpoint: true, again: true };

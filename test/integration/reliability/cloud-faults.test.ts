@@ -122,6 +122,22 @@ describe('reliability: cloud faults', function () {
     await checkInvariants(s, { resources: t.resources, baseline });
   });
 
+  it('one CreateSnapshot refused while its sibling is slow: the retry adopts the slow one, each volume is snapshotted once', async () => {
+    // The refusal ends the pass at once; the slow call lands 1.5 s later, after the retry's backoff.
+    s.sim.faults.set({ delay: { count: 1, ms: 1_500, actions: ['CreateSnapshot'] }, throttle: { count: 1, actions: ['CreateSnapshot'] } });
+    const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true });
+    await t.create('imagecaptures', m);
+    await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 60_000);
+    expect(s.sim.faults.fired).to.include({ delay: 1, throttle: 1 });
+    // The slow call arrived before the refused one was answered and is answered 1.5 s after arriving: by then
+    // whatever it made is in the cloud, even had the capture finished without it.
+    const refusedAt = s.sim.log.entries('CreateSnapshot').find((e) => e.code === 'RequestLimitExceeded')!.time.getTime();
+    await waitFor(() => Date.now() > refusedAt + 2_500, { timeoutMs: 5_000, intervalMs: 100, message: 'the slow CreateSnapshot to be answered' });
+    const owned = [...s.sim.state.snapshots.values()].filter((x) => (x.tags.get(OWNER_TAG) ?? '').startsWith(`${s.namespace}/${m.metadata.name}/`));
+    expect(owned.map((x) => x.volumeId), 'one snapshot per volume').to.have.lengthOf(2).and.satisfy((ids: string[]) => new Set(ids).size === 2);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+
   it('CreateTags keeps failing after CreateSnapshot, then the capture is deleted: its untagged snapshots go too', async () => {
     s.sim.faults.set({ serverError: { rate: 1, actions: ['CreateTags'] } });
     const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', noReboot: true, deletionPolicy: 'Retain' });
