@@ -60,9 +60,9 @@ export function forbiddenIn(namespace: string): Permission[] {
     { verb: 'create', resource: 'pods', namespace },
     { verb: 'delete', resource: 'pods', namespace },
     { verb: 'get', resource: 'configmaps', namespace },
-    { verb: 'create', resource: 'imagecaptures.imaging.eucalyptus.dev', namespace },
-    { verb: 'delete', resource: 'imagecaptures.imaging.eucalyptus.dev', namespace },
-    { verb: 'delete', resource: 'cloudprofiles.imaging.eucalyptus.dev', namespace },
+    // Of its own kinds it creates and deletes ImageCaptures only (for ImageSchedules), one at a time.
+    { verb: 'deletecollection', resource: 'imagecaptures.imaging.eucalyptus.dev', namespace },
+    ...['imageschedules', 'instancebundles', 'cloudprofiles'].flatMap((kind) => ['create', 'delete'].map((verb) => ({ verb, resource: `${kind}.imaging.eucalyptus.dev`, namespace }))),
     { verb: 'delete', resource: 'leases.coordination.k8s.io', namespace },
     { verb: 'delete', resource: 'customresourcedefinitions.apiextensions.k8s.io', namespace: 'default' },
     { verb: 'update', resource: 'customresourcedefinitions.apiextensions.k8s.io', namespace: 'default' },
