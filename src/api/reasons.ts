@@ -10,6 +10,7 @@ export const Reasons = Object.freeze({
   InvalidInstanceState: 'InvalidInstanceState',
   InvalidImageName: 'InvalidImageName',
   DuplicateImageName: 'DuplicateImageName',
+  ImageNotOwned: 'ImageNotOwned',
   InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',
   UnsupportedByCloud: 'UnsupportedByCloud',
   Timeout: 'Timeout',

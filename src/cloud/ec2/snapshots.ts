@@ -17,6 +17,8 @@ export interface SnapshotInfo {
   description?: string;
   volumeSizeGiB?: number;
   stateMessage?: string;
+  /** When the cloud started the snapshot. */
+  startTime?: Date;
   tags: Tags;
 }
 
@@ -34,6 +36,7 @@ export function toSnapshotInfo(s: Snapshot): SnapshotInfo {
     ...(s.Description ? { description: s.Description } : {}),
     ...(size !== undefined ? { volumeSizeGiB: size } : {}),
     ...(s.StateMessage ? { stateMessage: s.StateMessage } : {}),
+    ...(s.StartTime ? { startTime: new Date(s.StartTime) } : {}),
   };
 }
 

@@ -2,13 +2,15 @@
 // tag, so the look-up finds objects even when status never recorded them (a crash between create and write).
 import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
+import { CloudError } from '../../cloud/errors.ts';
 import {
-  deleteSnapshot, deleteVolume, deregisterImage, describeSnapshots, findImageByName, findImagesByOwner, findSnapshotsByOwner,
+  deleteSnapshot, deleteVolume, deregisterImage, findImageByName, findImagesByOwner, findSnapshotsByOwner,
   findSnapshotsByDescription, findVolumesByOwner, terminateInstances, type ImageInfo,
 } from '../../cloud/ec2.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { CleanupResult } from '../shared/step-reconciler.ts';
 import { bootCheckInstances } from './boot-verify.ts';
+import { proveImage } from './ownership.ts';
 
 export interface CleanupPlan {
   /** Deregister the image and delete its snapshots too (deletionPolicy Delete, or an image that cannot be trusted). */
@@ -32,7 +34,7 @@ export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: Cleanup
   }
   const images = (await findImagesByOwner(cloud.gw, owner)).filter((i) => i.state !== 'deregistered');
   if (images.length === 0) {
-    const untagged = await untaggedImageOf(cloud, obj, owner);
+    const untagged = await untaggedImageOf(cloud, obj);
     if (untagged) images.push(untagged);
   }
   const keptImages = plan.includeImage ? [] : images.filter((i) => i.state !== 'failed');
@@ -76,23 +78,19 @@ export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: Cleanup
 }
 
 /**
- * An image whose CreateTags never came (a failed call or a crash after RegisterImage) carries no owner tag;
- * left out, its snapshots cannot be deleted (InUse) and deletion would retry forever. It is ours when status
- * names it, when it has our name and is built on snapshots of ours (another capture of the same name
- * builds on its own), or, for the cloud's CreateImage, when it has our name and the name was ours.
+ * An image whose CreateTags never came (a failed call or a crash after the create call) carries no owner tag;
+ * left out, its snapshots cannot be deleted (InUse) and deletion would retry forever. It is taken as ours only
+ * with the cloud's proof (ownership.ts): status.imageId is a hint, and an image of our name someone else made
+ * is never deregistered. An image the proof cannot decide yet (CreateImage still starting its snapshots) makes
+ * the deletion look again.
  */
-async function untaggedImageOf(cloud: KindCloud, obj: ImageCapture, owner: string): Promise<ImageInfo | undefined> {
+async function untaggedImageOf(cloud: KindCloud, obj: ImageCapture): Promise<ImageInfo | undefined> {
   if (!obj.status?.strategy) return undefined; // never got past validation: it made nothing
   const named = await findImageByName(cloud.gw, obj.spec.image.name);
   if (!named || named.state === 'deregistered' || named.tags?.[OWNER_TAG]) return undefined;
-  if (named.imageId === obj.status.imageId) return named;
-  // The cloud's CreateImage makes untagged snapshots, so only the name ties the image to us: the name was free
-  // when this capture validated, unless the cloud refused this capture's own CreateImage as a duplicate.
-  const lostTheName = obj.status.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True' && c.reason === 'DuplicateImageName');
-  if (obj.status.strategy === 'CreateImage' && !lostTheName) return named;
-  const ids = named.blockDeviceMappings.map((m) => m.snapshotId).filter((id): id is string => !!id);
-  const snaps = await describeSnapshots(cloud.gw, ids).catch(() => []);
-  return snaps.some((x) => x.tags?.[OWNER_TAG] === owner || x.description?.endsWith(`(${owner})`)) ? named : undefined;
+  const proof = await proveImage(cloud, obj, named);
+  if (proof === 'undecided') throw new CloudError('retryable', 'ImageUndecided', `image ${named.imageId} has this capture's name and no snapshot yet: looking again`, 'DescribeImages');
+  return proof === 'ours' ? named : undefined;
 }
 
 async function ignoreNotFound(fn: () => Promise<unknown>): Promise<void> {

@@ -3,7 +3,8 @@
 import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, type ImageInfo } from '../../cloud/ec2.ts';
-import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import { outcomeOfCloudError, StallError, WaitError } from '../shared/outcomes.ts';
+import { proveImage } from './ownership.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
 import type { StepResult } from '../shared/step-reconciler.ts';
@@ -13,20 +14,26 @@ export function ownerTags(obj: ImageCapture, step: string): Record<string, strin
 }
 
 /**
- * An image this capture created earlier: by owner tag, or by name when the crash came between the create call
- * and the tag call (the name was checked free before anything was created, so an untagged image of that name
- * is ours).
+ * An image this capture created earlier: by owner tag, or an untagged one of our name that the cloud proves we
+ * made (the crash window between the create call and the tag call, see ownership.ts). An untagged image of our
+ * name without that proof was registered by someone else while this capture ran: it is neither adopted nor
+ * touched, and the capture stalls.
  */
 export async function adoptImage(cloud: KindCloud, obj: ImageCapture): Promise<ImageInfo | undefined> {
+  let named: ImageInfo | undefined;
   try {
     const tagged = (await findImagesByOwner(cloud.gw, ownerTagValue(obj))).find((i) => i.state !== 'deregistered');
     if (tagged) return tagged;
-    const named = await findImageByName(cloud.gw, obj.spec.image.name);
-    if (named && named.state !== 'deregistered' && !named.tags?.[OWNER_TAG]) return named;
-    return undefined;
+    named = await findImageByName(cloud.gw, obj.spec.image.name);
+    if (!named || named.state === 'deregistered') return undefined;
+    const proof = await proveImage(cloud, obj, named);
+    if (proof === 'ours') return named;
+    if (proof === 'undecided') throw new WaitError('WaitingForImage', `image ${named.imageId} has our name and no snapshot yet: looking again before adopting it`, 5_000);
   } catch (err) {
     throw outcomeOfCloudError(err, 'looking for an image made by this capture');
   }
+  throw new StallError('DuplicateImageName', `an image named "${obj.spec.image.name}" (${named.imageId}) appeared in this account that this capture did not make `
+    + '(no owner tag, and not built from this capture\'s snapshots): it is left untouched; delete this ImageCapture and create one with another spec.image.name');
 }
 
 /** CreateTags overwrites, so tagging again after a crash is harmless. */

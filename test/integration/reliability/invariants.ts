@@ -87,6 +87,23 @@ export function cloudBaseline(s: Scenario, accessKeyId?: string): CloudBaseline 
   return { accountId, fingerprints: fingerprints(s, accountId), ids, objects };
 }
 
+/**
+ * Objects a test made by hand during the run (someone else's image of the same name, say): from now on the
+ * checker treats them like foreign objects, so any change or deletion by the operator fails the run.
+ */
+export function protectObjects(s: Scenario, baseline: CloudBaseline, ids: string[]): void {
+  const st = s.sim.state;
+  const tags = (t: Map<string, string>) => JSON.stringify([...t.entries()].sort());
+  for (const id of ids) {
+    const img = st.images.get(id);
+    const snap = st.snapshots.get(id);
+    if (img) baseline.fingerprints.set(id, JSON.stringify([img.state, img.name, img.isPublic, tags(img.tags)]));
+    else if (snap) baseline.fingerprints.set(id, JSON.stringify([snap.status === 'failed' ? 'failed' : 'ok', snap.description, tags(snap.tags)]));
+    else throw new Error(`protectObjects: ${id} is neither an image nor a snapshot`);
+    baseline.ids.add(id);
+  }
+}
+
 export interface InvariantReport {
   resources: number;
   ready: number;
