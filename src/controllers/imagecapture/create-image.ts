@@ -8,6 +8,7 @@ import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkInstanceState } from './validate.ts';
+import { rememberCreated } from './ownership.ts';
 
 /** The steps of strategy CreateImage: the cloud quiesces, snapshots and registers in one call. */
 export const createImageSteps: Step<ImageCaptureState>[] = [
@@ -50,6 +51,7 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState): Promi
       state.status.indications = [];
       return { again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
     }
+    rememberCreated(obj, imageId);
     state.status.imageId = imageId;
   }
   state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');

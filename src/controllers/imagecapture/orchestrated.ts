@@ -5,6 +5,7 @@ import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import { createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
+import { rememberCreated } from './ownership.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
@@ -171,6 +172,7 @@ async function register(cloud: KindCloud, state: ImageCaptureState, instance: In
         tags: ownerTags(obj, 'image'),
         tagOnCreate: cloud.capabilities.tagOnCreate,
       });
+      rememberCreated(obj, state.status.imageId);
     } catch (err) {
       throw outcomeOfCloudError(err, 'RegisterImage');
     }

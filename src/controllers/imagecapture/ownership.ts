@@ -12,6 +12,21 @@ import type { KindCloud } from '../shared/cloud-context.ts';
 
 export type Proof = 'ours' | 'notOurs' | 'undecided';
 
+/**
+ * Images this process saw its own CreateImage/RegisterImage return, by resource uid: the recorded creating call
+ * itself, which no status write can forge. Kept in memory only (a restart falls back to the cloud's proof);
+ * bounded, oldest first out.
+ */
+const created = new Map<string, string>();
+const REMEMBERED = 10_000;
+
+export function rememberCreated(obj: ImageCapture, imageId: string): void {
+  const key = `${obj.metadata.uid}/${imageId}`;
+  created.delete(key);
+  created.set(key, imageId);
+  if (created.size > REMEMBERED) created.delete(created.keys().next().value!);
+}
+
 /** Kubernetes timestamps have second precision; clocks of cloud and cluster differ a little. */
 const CLOCK_SLACK_MS = 5_000;
 
@@ -19,6 +34,7 @@ export async function proveImage(cloud: KindCloud, obj: ImageCapture, image: Ima
   const owner = ownerTagValue(obj);
   if (image.tags?.[OWNER_TAG] === owner) return 'ours';
   if (image.tags?.[OWNER_TAG]) return 'notOurs';
+  if (created.has(`${obj.metadata.uid}/${image.imageId}`)) return 'ours';
   // Nothing is created before the validation checkpoint (strategy and startedAt written): an untagged image
   // of a capture that never got there is not its own.
   const strategy = obj.status?.strategy;
