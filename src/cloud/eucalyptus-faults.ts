@@ -6,7 +6,7 @@
 
 export interface Interpreted {
   code: string;
-  kind: 'terminal' | 'notFound';
+  kind: 'terminal' | 'notFound' | 'retryable';
 }
 
 /** Messages of the uncoded failures the operator's calls can meet (Eucalyptus 3.4/4.0 VmControl, Bundles). */
@@ -14,7 +14,8 @@ const UNCODED: Array<{ actions: string[]; message: RegExp; code: string; kind: I
   { actions: ['CancelBundleTask'], message: /failed to find bundle task/i, code: 'InvalidBundleID.NotFound', kind: 'notFound' },
   { actions: ['CancelBundleTask'], message: /can't cancel bundle task when/i, code: 'IncorrectState', kind: 'terminal' },
   { actions: ['BundleInstance'], message: /not currently 'running'/i, code: 'IncorrectInstanceState', kind: 'terminal' },
-  { actions: ['BundleInstance'], message: /already being bundled/i, code: 'BundlingInProgress', kind: 'terminal' },
+  // Another bundle of the instance is running: a wait (it ends, then this one can start), never terminal.
+  { actions: ['BundleInstance'], message: /already being bundled/i, code: 'BundlingInProgress', kind: 'retryable' },
   { actions: ['BundleInstance'], message: /platform is not 'windows'|must start with 'windows'/i, code: 'UnsupportedOperation', kind: 'terminal' },
   { actions: ['BundleInstance', 'StopInstances', 'RebootInstances', 'CreateImage'], message: /instance does not exist/i, code: 'InvalidInstanceID.NotFound', kind: 'notFound' },
 ];

@@ -57,6 +57,11 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
         },
       },
     });
+    // After an API-server outage every failed key runs at once instead of after the backoff it built up.
+    options.primary.onRecovered?.(() => {
+      const keys = this.queue.retryFailedNow();
+      if (keys.length) this.#log.info({ keys: keys.length }, 'API server answers again: retrying failed resources now');
+    });
     const enqueueObj = (obj: T): void => this.enqueue(objectKey(obj));
     options.primary.on('add', enqueueObj);
     options.primary.on('update', (oldObj, newObj) => {

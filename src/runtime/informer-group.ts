@@ -14,6 +14,8 @@ export interface ObjectCache<T extends KubernetesObject> {
   get(namespace: string | undefined, name: string): T | undefined;
   getByKey(key: string): T | undefined;
   list(): T[];
+  /** Called when the API server answers again after an outage (optional: test doubles may lack it). */
+  onRecovered?(listener: () => void): void;
   start(): void;
   stop(): Promise<void>;
 }
@@ -23,6 +25,10 @@ export class InformerGroup<T extends KubernetesObject = KubernetesObject> implem
   readonly informers: Informer<T>[];
   readonly synced: Promise<void>;
   #byNamespace = new Map<string, Informer<T>>();
+
+  onRecovered(listener: () => void): void {
+    for (const inf of this.informers) inf.onRecovered(listener);
+  }
 
   constructor(options: Omit<InformerOptions, 'namespace'>, namespaces: string[]) {
     if (namespaces.length === 0) throw new Error('InformerGroup needs at least one namespace');

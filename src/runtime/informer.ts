@@ -139,6 +139,20 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     await this.#loop;
   }
 
+  readonly #recoveredListeners: Array<() => void> = [];
+
+  /**
+   * Called when the API server answers again after list or watch failures (an outage): work that failed meanwhile
+   * should run now rather than after the long backoff it built up while the server was away.
+   */
+  onRecovered(listener: () => void): void {
+    this.#recoveredListeners.push(listener);
+  }
+
+  #recovered(): void {
+    for (const l of this.#recoveredListeners) l();
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     let needList = this.#lastResourceVersion === undefined;
@@ -147,8 +161,17 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
         if (needList) {
           await this.#relist(signal);
           needList = false;
+          if (failures > 0) {
+            failures = 0;
+            this.#recovered();
+          }
         }
-        await this.#watch(signal);
+        await this.#watch(signal, () => {
+          if (failures > 0) {
+            failures = 0;
+            this.#recovered();
+          }
+        });
         failures = 0;
       } catch (err) {
         if (signal.aborted) break;
@@ -202,7 +225,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     }
   }
 
-  async #watch(signal: AbortSignal): Promise<void> {
+  async #watch(signal: AbortSignal, onOpen: () => void): Promise<void> {
     const t = this.options.watchTimeoutSeconds ?? 300;
     const timeoutSeconds = Math.floor(t + Math.random() * t);
     await watchOnce(
@@ -218,6 +241,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
       signal,
       // The server ends the watch at timeoutSeconds; silence well past that means a dead connection.
       (timeoutSeconds + 60) * 1000,
+      onOpen,
     );
   }
 

@@ -35,6 +35,8 @@ export async function watchOnce(
   onEvent: (event: WatchEvent) => void,
   signal: AbortSignal,
   idleTimeoutMs: number,
+  /** Called once the server accepted the watch (HTTP 200), before any event. */
+  onOpen?: () => void,
 ): Promise<void> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -71,6 +73,7 @@ export async function watchOnce(
       }
       throw new WatchHttpError(response.httpStatusCode, `watch ${path}: HTTP ${response.httpStatusCode} ${message}`);
     }
+    onOpen?.();
     const stream = response.body.stream() as ReadableStream<Uint8Array> | undefined;
     if (!stream) return;
     const decoder = new TextDecoder();

@@ -116,6 +116,19 @@ export class WorkQueue {
   }
 
   /** Reset the backoff of a key (after a success). */
+  /**
+   * Every key that is backing off after failures runs now, its backoff forgotten (the cause, such as an API
+   * server outage, is gone). Returns the keys.
+   */
+  retryFailedNow(): string[] {
+    const keys = [...this.#failures.keys()];
+    for (const key of keys) {
+      this.#failures.delete(key);
+      this.add(key);
+    }
+    return keys;
+  }
+
   forget(key: string): void {
     this.#failures.delete(key);
   }

@@ -27,6 +27,12 @@ export function orchestratedSteps(opts: OrchestratedOptions): Step<ImageCaptureS
   ];
 }
 
+/**
+ * The last reboot this process sent to each instance (`<cloud>/<instance>`): reboots are serialized per instance
+ * across captures, and captures whose requests came before a reboot was sent share it.
+ */
+const reboots = new Map<string, { sentAt: number }>();
+
 /** Reboot at most once: the request is written to status before RebootInstances is sent. */
 async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo, opts: OrchestratedOptions): Promise<StepResult | undefined> {
   const obj = state.obj;
@@ -47,11 +53,24 @@ async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: Ins
   }
   const requestedAt = Date.parse(cond.lastTransitionTime);
   if (!state.status.indications?.includes('Rebooted')) {
+    const key = `${cloud.gw.id}/${instance.instanceId}`;
+    const last = reboots.get(key);
+    const now = Date.now();
+    // A reboot sent since this capture asked for one serves it too: captures asking together share one.
+    if (last && last.sentAt >= requestedAt) {
+      state.status.indications = ['Rebooted'];
+      return { checkpoint: true, requeueAfterMs: Math.max(500, last.sentAt + opts.rebootSettleMs - now) };
+    }
+    // One disruptive operation per instance at a time: an earlier reboot settles before the next is sent.
+    if (last && now < last.sentAt + opts.rebootSettleMs) return { requeueAfterMs: Math.max(200, last.sentAt + opts.rebootSettleMs - now) };
+    reboots.set(key, { sentAt: now });
     try {
       await rebootInstance(cloud.gw, instance.instanceId);
     } catch (err) {
+      if (reboots.get(key)?.sentAt === now) reboots.delete(key);
       throw outcomeOfCloudError(err, `RebootInstances ${instance.instanceId}`);
     }
+    if (reboots.size > 10_000) reboots.delete(reboots.keys().next().value!);
     state.status.indications = ['Rebooted'];
     return { checkpoint: true, requeueAfterMs: opts.rebootSettleMs };
   }

@@ -82,7 +82,9 @@ describe('cloud/errors classify', () => {
     expect([euca('CancelBundleTask', "Can't cancel bundle task when the bundle task is complete").code]).to.deep.equal(['IncorrectState']);
     const stopped = euca('BundleInstance', "Failed to bundle requested vm because it is not currently 'running': i-1");
     expect([stopped.kind, stopped.code]).to.deep.equal(['terminal', 'IncorrectInstanceState']);
-    expect(euca('BundleInstance', 'Instance is already being bundled: bun-1').code).to.equal('BundlingInProgress');
+    // Another bundle of the instance is running: a wait, not a refusal.
+    const busy = euca('BundleInstance', 'Instance is already being bundled: bun-1');
+    expect([busy.kind, busy.code]).to.deep.equal(['retryable', 'BundlingInProgress']);
     expect(euca('BundleInstance', "Failed to bundle requested vm because the platform is not 'windows'").code).to.equal('UnsupportedOperation');
     // An uncoded refusal nobody described: terminal, with the cloud's code kept.
     const other = euca('CreateImage', 'something else went wrong');

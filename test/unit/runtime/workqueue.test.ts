@@ -114,6 +114,21 @@ describe('WorkQueue', () => {
     expect((ran[0] as number) - t0).to.be.at.least(25);
   });
 
+  it('retryFailedNow runs every backing-off key at once and resets its backoff (after an API-server outage)', async () => {
+    const q = make({ backoff: { baseMs: 60_000, jitter: 0 } });
+    const ran: string[] = [];
+    q.run(async (k) => {
+      ran.push(k);
+    });
+    for (let i = 0; i < 5; i++) q.addRateLimited('ns/a');
+    q.addRateLimited('ns/b');
+    expect(q.numRequeues('ns/a')).to.equal(5);
+    expect(q.retryFailedNow().sort()).to.deep.equal(['ns/a', 'ns/b']);
+    await until(() => ran.length === 2);
+    expect(ran.sort()).to.deep.equal(['ns/a', 'ns/b']);
+    expect(q.numRequeues('ns/a'), 'the next failure starts from the base delay').to.equal(0);
+  });
+
   it('addAfter collapses to the earliest deadline', async () => {
     const q = make();
     const ran: string[] = [];
