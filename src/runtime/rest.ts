@@ -1,8 +1,8 @@
 // Minimal REST access to any API path with the KubeConfig's credentials and TLS settings. The informer, status
 // and finalizer code work on resources by (apiVersion, plural), core or custom, which the generated typed
 // clients do not cover uniformly; errors are the client's ApiException so callers test one error shape.
-import type { RequestOptions as HttpsRequestOptions } from 'node:https';
-import { Agent } from 'undici';
+import type { AgentOptions, RequestOptions as HttpsRequestOptions } from 'node:https';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import {
   ApiException,
   HttpMethod,
@@ -54,31 +54,41 @@ export interface RequestOptions {
 const http = new IsomorphicFetchHttpLibrary();
 
 
-/** One connection pool per KubeConfig (see `authenticate`). */
-const pools = new WeakMap<KubeConfig, Promise<Agent>>();
+/** One connection pool per KubeConfig (see `authenticate`); undefined where the client's own dispatcher is kept. */
+const pools = new WeakMap<KubeConfig, Promise<Dispatcher | undefined>>();
+
+const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelay: 30_000 } as const;
 
 /**
- * An HTTP/1.1 keep-alive pool with the KubeConfig's TLS material. The client would build a new pool for every
- * request (a fresh TCP and TLS handshake each time, sockets left behind), and undici's HTTP/2 sessions raise an
- * uncaught "socket idle timeout" when the API server goes away, which would kill the operator.
+ * An HTTP/1.1 keep-alive pool with every TLS and proxy field of the kubeconfig the client honours
+ * (certificate-authority, client certificate and key, insecure-skip-tls-verify, tls-server-name, proxy-url):
+ * the client reads them (applyToHTTPSOptions) and decides the transport (createDispatcherOptions); only the pool
+ * is ours. The client builds a new pool for every request (a fresh TCP and TLS handshake each time, sockets left
+ * behind), and undici's HTTP/2 sessions raise an uncaught "socket idle timeout" when the API server goes away,
+ * which would kill the operator. A SOCKS proxy-url keeps the client's per-request dispatcher (its connector is
+ * not exported).
  */
-function poolFor(kubeConfig: KubeConfig): Promise<Agent> {
+function poolFor(kubeConfig: KubeConfig): Promise<Dispatcher | undefined> {
   let pool = pools.get(kubeConfig);
   if (!pool) {
     pool = (async () => {
       const tls: HttpsRequestOptions = {};
       await kubeConfig.applyToHTTPSOptions(tls);
-      return new Agent({
-        allowH2: false,
-        connect: {
-          ca: tls.ca as string | undefined,
-          cert: tls.cert as string | undefined,
-          key: tls.key as string | undefined,
-          rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          keepAlive: true,
-          keepAliveInitialDelay: 30_000,
-        },
-      });
+      const agentOptions: AgentOptions = {};
+      for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const) {
+        if (tls[k] !== undefined) (agentOptions as Record<string, unknown>)[k] = tls[k];
+      }
+      const how = kubeConfig.createDispatcherOptions(kubeConfig.getCurrentCluster(), agentOptions);
+      switch (how.type) {
+        case 'proxy':
+          return new ProxyAgent({ uri: how.uri, requestTls: how.requestTls, connect: { ...how.connect, ...KEEP_ALIVE }, allowH2: false });
+        case 'socks':
+          return undefined;
+        case 'agent':
+          return new Agent({ allowH2: false, connect: { ...how.connect, ...KEEP_ALIVE } });
+        case 'none':
+          return new Agent({ allowH2: false, connect: { rejectUnauthorized: true, ...KEEP_ALIVE } });
+      }
     })();
     pools.set(kubeConfig, pool);
   }
@@ -88,7 +98,10 @@ function poolFor(kubeConfig: KubeConfig): Promise<Agent> {
 /** Apply the KubeConfig's credentials (headers, tokens that rotate) to a request, on the shared pool. */
 export async function authenticate(kubeConfig: KubeConfig, ctx: RequestContext): Promise<void> {
   await kubeConfig.applySecurityAuthentication(ctx);
-  if (kubeConfig.getCurrentCluster()?.server.startsWith('https:')) ctx.setDispatcher(await poolFor(kubeConfig));
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster?.server.startsWith('https:') && !cluster?.proxyUrl) return;
+  const pool = await poolFor(kubeConfig);
+  if (pool) ctx.setDispatcher(pool);
 }
 
 export async function kubeRequest<T>(
