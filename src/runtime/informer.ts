@@ -1,6 +1,11 @@
-// Shared cache of one resource kind: list, then watch from the list's resourceVersion (with bookmarks), resume
-// from the last seen resourceVersion when a watch ends, and relist when the server says that version is gone
-// (410), emitting the differences so handlers always see a cache consistent with the server.
+// Shared cache of one resource kind: a paged list, then a watch from the list's resourceVersion (with bookmarks),
+// resumed from the last seen resourceVersion when it ends, and a relist when the server says that version is
+// gone (410), emitting the differences so handlers always see a cache consistent with the server.
+// Ours, not @kubernetes/client-node's ListWatch (2.0.1, src/cache.ts), because that one has gaps a controller
+// cannot live with: an update handler gets only the new object (no old one to compare generations), a watch
+// that ends with any error other than 410 or a client timeout stops for good until the caller restarts it
+// (kubernetes-client/javascript#795, #447), bookmarks are ignored so a quiet watch resumes from an old version,
+// and the list is one unpaged call (#586).
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.ts';

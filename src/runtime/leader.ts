@@ -1,7 +1,9 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection: a candidate takes the
 // Lease when it is free or its holder stopped renewing it (renewTime + leaseDurationSeconds passed), renews it
 // every retry period, and every write carries the resourceVersion it read, so of two candidates racing for
-// the same Lease only one write succeeds.
+// the same Lease only one write succeeds. Ours because @kubernetes/client-node (2.0.1) has no counterpart of
+// k8s.io/client-go/tools/leaderelection (the Java, Python and C# clients each grew one: kubernetes-client/python#434,
+// kubernetes-client/csharp#368); only the Lease reads and writes could come from its CoordinationV1Api.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { logger } from './logger.ts';

@@ -1,6 +1,8 @@
-// Minimal REST access to any API path with the KubeConfig's credentials and TLS settings. The informer, status
-// and finalizer code work on resources by (apiVersion, plural), core or custom, which the generated typed
-// clients do not cover uniformly; errors are the client's ApiException so callers test one error shape.
+// Minimal REST access to any API path with the KubeConfig's credentials, TLS and proxy settings (read by the
+// client library), over one keep-alive pool per KubeConfig. The informer, status and finalizer code work on
+// resources by (apiVersion, plural), core or custom, which the generated typed clients do not cover uniformly,
+// and every typed call of @kubernetes/client-node 2.0.1 builds a new connection pool (see poolFor); errors are
+// the client's ApiException, so callers test one error shape whichever path made the call.
 import type { AgentOptions, RequestOptions as HttpsRequestOptions } from 'node:https';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import {

@@ -1,6 +1,7 @@
-// Work queue of string keys (`namespace/name`), shaped after client-go's rate-limited delaying queue:
-// a key is queued at most once, never processed by two workers at a time, and re-run once if it was added
-// while being processed.
+// Work queue of string keys (`namespace/name`), shaped after client-go's rate-limited delaying queue
+// (k8s.io/client-go/util/workqueue): a key is queued at most once, never processed by two workers at a time, and
+// re-run once if it was added while being processed. Ours because @kubernetes/client-node (2.0.1) has no work
+// queue: its informer calls handlers directly, with no dedupe, per-key exclusion, delay or backoff.
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 
 export type KeyHandler = (key: string) => Promise<void>;
