@@ -39,7 +39,7 @@ export async function startOperatorProcess(o: OperatorOptions): Promise<Operator
   mkdirSync(o.logDir, { recursive: true });
   const healthPort = await freePort();
   const t0 = performance.now();
-  const proc: TrackedProcess = spawnTracked(`operator-${o.label}`, process.execPath, [join(root, 'src/main.ts')], {
+  const proc: TrackedProcess = spawnTracked(`operator-${o.label}`, process.execPath, [join(root, o.naive ? 'bench/naive-operator.ts' : 'src/main.ts')], {
     logPath: join(o.logDir, `operator-${o.label}.log`),
     cwd: root,
     env: {
@@ -51,7 +51,6 @@ export async function startOperatorProcess(o: OperatorOptions): Promise<Operator
       EIO_LOG_LEVEL: 'warn',
       // eucasim listens on loopback, which production refuses.
       EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8',
-      EIO_NAIVE_POLLING: String(o.naive),
       ...o.env,
     },
   });

@@ -23,9 +23,6 @@ export interface OperatorConfig {
   /** Fastest batched-poll interval while something changes, and the slowest it backs off to. */
   pollMinMs: number;
   pollMaxMs: number;
-  /** Benchmark baseline: every waiting resource polls its own objects with its own Describe calls. */
-  naivePolling: boolean;
-  naivePollIntervalMs: number;
   verifyAvailableEveryMs: number;
   /** The time ImageSchedules run by (programmatic only: tests inject a ScaledClock); default the wall clock. */
   clock?: Clock;
@@ -56,8 +53,6 @@ const DEFAULTS: OperatorConfig = {
   rebootSettleMs: 15_000,
   pollMinMs: 1_000,
   pollMaxMs: 15_000,
-  naivePolling: false,
-  naivePollIntervalMs: 2_000,
   verifyAvailableEveryMs: 60 * 60_000,
   maxUploadPolicyTtlMs: 7 * 24 * 3_600_000,
   allowedEndpoints: [],
@@ -69,8 +64,8 @@ const DEFAULTS: OperatorConfig = {
 type Raw = Record<string, string | undefined>;
 
 const KNOWN = new Set(['kubeconfig', 'namespace', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
-  'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max', 'naive-polling',
-  'naive-poll-interval', 'verify-available-every', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
+  'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max',
+  'verify-available-every', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
   'max-cloud-call-timeout', 'workers-per-cloud']);
 
 function readRaw(argv: string[], env: NodeJS.ProcessEnv): Raw {
@@ -127,8 +122,6 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     rebootSettleMs: duration(r['reboot-settle'], DEFAULTS.rebootSettleMs, 'reboot-settle'),
     pollMinMs: duration(r['poll-min'], DEFAULTS.pollMinMs, 'poll-min'),
     pollMaxMs: duration(r['poll-max'], DEFAULTS.pollMaxMs, 'poll-max'),
-    naivePolling: bool(r['naive-polling'], DEFAULTS.naivePolling, 'naive-polling'),
-    naivePollIntervalMs: duration(r['naive-poll-interval'], DEFAULTS.naivePollIntervalMs, 'naive-poll-interval'),
     verifyAvailableEveryMs: duration(r['verify-available-every'], DEFAULTS.verifyAvailableEveryMs, 'verify-available-every'),
     maxUploadPolicyTtlMs: duration(r['max-upload-policy-ttl'], DEFAULTS.maxUploadPolicyTtlMs, 'max-upload-policy-ttl'),
     allowedEndpoints: (r['allowed-endpoints'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),

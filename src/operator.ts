@@ -12,7 +12,7 @@ import { cloudProfileController } from './controllers/cloudprofile/controller.ts
 import { IMAGE_CAPTURE, imageCaptureController } from './controllers/imagecapture/controller.ts';
 import { INSTANCE_BUNDLE, instanceBundleController } from './controllers/instancebundle/controller.ts';
 import { imageScheduleController } from './controllers/imageschedule/controller.ts';
-import { CloudContexts, routeKey } from './controllers/shared/cloud-context.ts';
+import { CloudContexts, routeKey, type WatcherSource } from './controllers/shared/cloud-context.ts';
 import { CloudResolver } from './controllers/shared/cloud-resolver.ts';
 import { usesProfile } from './controllers/shared/profile-refs.ts';
 import type { Controller } from './runtime/controller.ts';
@@ -34,7 +34,12 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
   return kc;
 }
 
-export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<RunningOperator> {
+export interface OperatorExtras {
+  /** Watchers of cloud objects other than the shared batched pollers, given the wake-up (the benchmark's baseline). */
+  watchers?: (wake: (pollerKey: string) => void) => WatcherSource;
+}
+
+export async function startOperator(cfg: OperatorConfig, log: Logger, extras: OperatorExtras = {}): Promise<RunningOperator> {
   const kubeConfig = loadKubeConfig(cfg.kubeconfig);
   // A sharded install also watches its own namespace: the default cloud's CloudProfile lives there.
   const namespaces = cfg.watchNamespaces.length ? [...new Set([...cfg.watchNamespaces, cfg.namespace])] : [];
@@ -64,7 +69,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
   });
   // A condition message cut to fit the API server's limits keeps its whole text here.
   onTruncated((type, message) => log.info({ condition: type, message }, 'condition message truncated'));
-  const contexts = new CloudContexts(registry, cfg.naivePolling ? { naive: { intervalMs: cfg.naivePollIntervalMs, onChange: wake } } : {});
+  const contexts = new CloudContexts(registry, extras.watchers ? { watchers: extras.watchers(wake) } : {});
 
   let captures!: Controller<ImageCapture>;
   let bundles!: Controller<InstanceBundle>;
@@ -80,16 +85,12 @@ export async function startOperator(cfg: OperatorConfig, log: Logger): Promise<R
   manager.addController((ctx) => asAny(cloudProfileController(ctx, {
     clouds,
     registry,
+    // Captures and bundles follow their CloudProfile through their own controllers' profile cache (one path);
+    // a schedule reads the profile only through its capture template, so it is told here.
     profileChanged: (namespace, name) => {
       const profile = { metadata: { namespace, name } };
-      for (const c of captures.primary.list()) {
-        if (usesProfile(c, profile, defaultProfile)) captures.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
-      }
       for (const sc of schedules.primary.list()) {
         if (usesProfile({ metadata: sc.metadata, spec: sc.spec.captureTemplate }, profile, defaultProfile)) schedules.enqueue(`${sc.metadata.namespace}/${sc.metadata.name}`);
-      }
-      for (const b of bundles.primary.list()) {
-        if (usesProfile(b, profile, defaultProfile)) bundles.enqueue(`${b.metadata.namespace}/${b.metadata.name}`);
       }
     },
   })));

@@ -1,13 +1,13 @@
 // Per-kind views of a cloud for the controllers: the shared gateway, its capabilities, and the shared batched
 // pollers with each controller's keys namespaced (`ImageCapture|ns/name`), so one poller tick can wake
-// resources of every kind and each wake-up reaches the right controller.
+// resources of every kind and each wake-up reaches the right controller (routeKey). The object watchers are
+// the batched pollers unless another WatcherSource is injected (the benchmark's naive baseline, bench/).
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { BatchPoller } from '../../cloud/pollers.ts';
 import type { CloudRegistry } from '../../cloud/registry.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import { applyOverrides, type Capabilities } from '../../cloud/capabilities.ts';
 import type { BundleTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
-import { allNaive, createNaiveWatchers, scopedNaive, type NaiveWatcherOptions, type NaiveWatchers } from './naive-watchers.ts';
 
 /** A batched poller's view for one kind of cloud object. */
 export interface Watcher<T> {
@@ -16,61 +16,81 @@ export interface Watcher<T> {
   get(id: string): T | { notFound: true } | undefined;
 }
 
-export interface KindCloud {
-  gw: CloudGateway;
-  capabilities: Capabilities;
-  learn(partial: Partial<Capabilities>): void;
+/** The watchers of every kind of cloud object a controller waits on. */
+export interface Watchers {
   snapshots: Watcher<SnapshotInfo>;
   images: Watcher<ImageInfo>;
   instances: Watcher<InstanceInfo>;
   bundleTasks: Watcher<BundleTaskInfo>;
 }
 
+/** The cloud as one controller kind sees it: gateway, capabilities, watchers. */
+export interface KindCloud extends Watchers {
+  gw: CloudGateway;
+  capabilities: Capabilities;
+  learn(partial: Partial<Capabilities>): void;
+}
+
+/** A poller key: the controller kind and the resource key, so a wake-up reaches the right controller. */
+export type PollerKey = `${string}|${string}`;
+
 const SEP = '|';
 
+export function pollerKey(kind: string, key: string): PollerKey {
+  return `${kind}${SEP}${key}`;
+}
+
 /** Splits a poller key back into the controller kind and the resource key. */
-export function routeKey(pollerKey: string): { kind: string; key: string } {
-  const i = pollerKey.indexOf(SEP);
-  return { kind: pollerKey.slice(0, i), key: pollerKey.slice(i + 1) };
+export function routeKey(key: string): { kind: string; key: string } {
+  const i = key.indexOf(SEP);
+  return { kind: key.slice(0, i), key: key.slice(i + 1) };
+}
+
+/** Where the watchers of a cloud come from when they are not the shared batched pollers. */
+export interface WatcherSource {
+  /** The watchers of one cloud for one kind; keys passed to them are already scoped (`Kind|ns/name`). */
+  watchers(cloudId: string, gw: CloudGateway, scope: (key: string) => PollerKey): Watchers;
+  /** Drops every watch of one scoped key. */
+  forget(key: PollerKey): void;
 }
 
 function scoped<T>(poller: BatchPoller<T>, kind: string): Watcher<T> {
   return {
-    watch: (id, key) => poller.watch(id, `${kind}${SEP}${key}`),
-    unwatch: (key) => poller.unwatch(`${kind}${SEP}${key}`),
+    watch: (id, key) => poller.watch(id, pollerKey(kind, key)),
+    unwatch: (key) => poller.unwatch(pollerKey(kind, key)),
     get: (id) => poller.get(id),
   };
 }
 
 export interface CloudContextsOptions {
-  /** Benchmark baseline: per-resource, per-object polling instead of the shared batched pollers. */
-  naive?: NaiveWatcherOptions;
+  /** Watchers other than the shared batched pollers (the benchmark's naive baseline). */
+  watchers?: WatcherSource;
 }
 
 export class CloudContexts {
   private readonly registry: CloudRegistry;
   private readonly touched = new Map<string, Set<string>>();
-  private readonly naiveOptions: NaiveWatcherOptions | undefined;
-  private readonly naive = new Map<string, NaiveWatchers>();
+  private readonly source: WatcherSource | undefined;
 
   constructor(registry: CloudRegistry, options: CloudContextsOptions = {}) {
     this.registry = registry;
-    this.naiveOptions = options.naive;
+    this.source = options.watchers;
   }
 
   async forKind(kind: string, settings: CloudSettings): Promise<KindCloud> {
     const gw = this.registry.get(settings);
     const detected = this.registry.capabilities(settings.id) ?? (await this.registry.detect(settings.id)).capabilities;
     const capabilities = applyOverrides(detected, settings.capabilities);
-    const pollers = this.registry.pollers(settings.id);
     let clouds = this.touched.get(kind);
     if (!clouds) this.touched.set(kind, (clouds = new Set()));
     clouds.add(settings.id);
-    if (this.naiveOptions) return { gw, capabilities, learn: (partial) => this.registry.learn(settings.id, partial), ...this.naiveFor(settings.id, gw, kind) };
+    const learn = (partial: Partial<Capabilities>) => this.registry.learn(settings.id, partial);
+    if (this.source) return { gw, capabilities, learn, ...this.source.watchers(settings.id, gw, (key) => pollerKey(kind, key)) };
+    const pollers = this.registry.pollers(settings.id);
     return {
       gw,
       capabilities,
-      learn: (partial) => this.registry.learn(settings.id, partial),
+      learn,
       snapshots: scoped(pollers.snapshots, kind),
       images: scoped(pollers.images, kind),
       instances: scoped(pollers.instances, kind),
@@ -78,33 +98,14 @@ export class CloudContexts {
     };
   }
 
-  /** Naive watchers of one cloud, rebuilt (their resources woken) when the cloud's gateway was rebuilt. */
-  private naiveFor(id: string, gw: CloudGateway, kind: string): Pick<KindCloud, 'snapshots' | 'images' | 'instances' | 'bundleTasks'> {
-    let w = this.naive.get(id);
-    if (w?.gw !== gw) {
-      const orphans = w ? new Set(allNaive(w).flatMap((x) => x.watchedKeys())) : new Set<string>();
-      if (w) for (const x of allNaive(w)) x.stop();
-      w = createNaiveWatchers(gw, this.naiveOptions!);
-      this.naive.set(id, w);
-      for (const key of orphans) this.naiveOptions!.onChange(key);
-    }
-    const scope = (key: string) => `${kind}${SEP}${key}`;
-    return {
-      snapshots: scopedNaive(w.snapshots, scope),
-      images: scopedNaive(w.images, scope),
-      instances: scopedNaive(w.instances, scope),
-      bundleTasks: scopedNaive(w.bundleTasks, scope),
-    };
-  }
-
   /** Drops every poller registration of one resource, on every cloud its kind has used. */
   forget(kind: string, key: string): void {
-    for (const w of this.naive.values()) for (const x of allNaive(w)) x.unwatch(`${kind}${SEP}${key}`);
+    this.source?.forget(pollerKey(kind, key));
     for (const id of this.touched.get(kind) ?? []) {
       if (!this.registry.lookup(id)) continue;
       const p = this.registry.pollers(id);
       for (const poller of [p.snapshots, p.images, p.instances, p.bundleTasks] as BatchPoller<unknown>[]) {
-        poller.unwatch(`${kind}${SEP}${key}`);
+        poller.unwatch(pollerKey(kind, key));
       }
     }
   }

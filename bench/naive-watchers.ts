@@ -1,12 +1,13 @@
-// The benchmark's naive baseline (`--naive-polling`): every waiting resource polls each of its own objects with
-// its own Describe call (one id per call) on a fixed interval, the way most controllers poll. It exists only to
-// measure what the shared batched pollers save; production never turns it on.
-import type { CloudGateway } from '../../cloud/gateway.ts';
+// The benchmark's naive baseline: every waiting resource polls each of its own objects with its own Describe
+// call (one id per call) on a fixed interval, the way most controllers poll. It exists only to measure what the
+// shared batched pollers save, so it lives here and is injected into the operator by bench/naive-operator.ts
+// as a WatcherSource; the shipped operator never contains it.
+import type { CloudGateway } from '../src/cloud/gateway.ts';
 import {
   bundleTaskPoller, imagePoller, instancePoller, snapshotPoller,
   type BatchPoller, type PollerFactoryOptions,
-} from '../../cloud/pollers.ts';
-import type { Watcher } from './cloud-context.ts';
+} from '../src/cloud/pollers.ts';
+import type { PollerKey, Watcher, Watchers, WatcherSource } from '../src/controllers/shared/cloud-context.ts';
 
 type PollerFactory<T> = (gw: CloudGateway, o: PollerFactoryOptions) => BatchPoller<T>;
 
@@ -109,5 +110,31 @@ export function scopedNaive<T>(w: NaiveWatcher<unknown>, scope: (key: string) =>
     watch: (id, key) => typed.watch(id, scope(key)),
     unwatch: (key) => typed.unwatch(scope(key)),
     get: (id) => typed.get(id),
+  };
+}
+
+/** Naive watchers per cloud, rebuilt (their resources woken) when the cloud's gateway was rebuilt. */
+export function naiveWatcherSource(opts: NaiveWatcherOptions): WatcherSource {
+  const byCloud = new Map<string, NaiveWatchers>();
+  return {
+    watchers(cloudId: string, gw: CloudGateway, scope: (key: string) => PollerKey): Watchers {
+      let w = byCloud.get(cloudId);
+      if (w?.gw !== gw) {
+        const orphans = w ? new Set(allNaive(w).flatMap((x) => x.watchedKeys())) : new Set<string>();
+        if (w) for (const x of allNaive(w)) x.stop();
+        w = createNaiveWatchers(gw, opts);
+        byCloud.set(cloudId, w);
+        for (const key of orphans) opts.onChange(key);
+      }
+      return {
+        snapshots: scopedNaive(w.snapshots, scope),
+        images: scopedNaive(w.images, scope),
+        instances: scopedNaive(w.instances, scope),
+        bundleTasks: scopedNaive(w.bundleTasks, scope),
+      };
+    },
+    forget(key: PollerKey): void {
+      for (const w of byCloud.values()) for (const x of allNaive(w)) x.unwatch(key);
+    },
   };
 }
