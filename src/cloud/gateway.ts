@@ -87,7 +87,7 @@ export class CloudGateway {
   /** Set once the cloud refused a multi-object delete: objects are then deleted one by one. */
   multiDeleteRefused = false;
   readonly limiter: TokenBucket;
-  /** Detected (and overridden) capabilities once known; ec2.ts reads tagOnCreate from here. */
+  /** Detected (and overridden) capabilities once known, written only by CloudRegistry; the EC2 operations read tagOnCreate here. */
   capabilities: Capabilities | undefined;
   /** Unusable answers to actions whose capability is unknown (the registry sets what detection left unknown). */
   readonly unknownActions = new UnknownActionAnswers();

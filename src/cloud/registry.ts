@@ -1,6 +1,8 @@
 // One gateway (and one set of pollers) per cloud, shared by every controller, so a cloud's rate limit and
 // its batched polling are really shared. A changed Secret or CloudProfile changes the fingerprint and the
-// next get() builds fresh clients; the old gateway is destroyed.
+// next get() builds fresh clients; the old gateway is destroyed. The registry is the one owner of a cloud's
+// capabilities: detected once per gateway, the CloudProfile's overrides applied, what a call taught learnt; the
+// gateway's copy (read by the EC2 operations) is written only here.
 import { applyOverrides, detectCapabilities, type Capabilities, type DetectionResult } from './capabilities.ts';
 import { CloudGateway, type GatewayOptions } from './gateway.ts';
 import { createPollers, stopPollers, type CloudPollers, type PollerFactoryOptions } from './pollers.ts';
@@ -68,20 +70,24 @@ export class CloudRegistry {
     return out;
   }
 
-  /** Cached capabilities of a cloud, or undefined before detection. */
+  /** Cached capabilities of a cloud (overrides applied), or undefined before detection. */
   capabilities(id: string): Capabilities | undefined {
     return this.slots.get(id)?.capabilities;
   }
 
-  /** Runs detection once per gateway (concurrent callers share it); overrides from settings win. */
+  /** The capabilities of a cloud as every controller reads them: cached, or detected now. */
+  async capabilitiesOf(id: string): Promise<Capabilities> {
+    return this.capabilities(id) ?? (await this.detect(id)).capabilities;
+  }
+
+  /** Runs detection once per gateway (concurrent callers share it); overrides from the CloudProfile win. */
   async detect(id: string, force = false): Promise<DetectionResult> {
     const slot = this.requireSlot(id);
     if (force || !slot.detecting) {
       const p = detectCapabilities(slot.gateway).then((r) => {
-        slot.capabilities = r.capabilities;
-        slot.gateway.capabilities = r.capabilities;
+        this.record(slot, applyOverrides(r.capabilities, slot.gateway.settings.capabilities));
         slot.gateway.unknownActions.unknown = r.unknown;
-        return r;
+        return { ...r, capabilities: slot.capabilities! };
       });
       // A failed detection may be retried by the next caller.
       p.catch(() => { if (slot.detecting === p) slot.detecting = undefined; });
@@ -95,8 +101,13 @@ export class CloudRegistry {
     const slot = this.requireSlot(id);
     if (!slot.capabilities) return;
     // Explicit overrides from the CloudProfile still win over what was learned.
-    slot.capabilities = applyOverrides({ ...slot.capabilities, ...learned }, slot.gateway.settings.capabilities);
-    slot.gateway.capabilities = slot.capabilities;
+    this.record(slot, applyOverrides({ ...slot.capabilities, ...learned }, slot.gateway.settings.capabilities));
+  }
+
+  /** The one place a cloud's capabilities are written. */
+  private record(slot: Slot, capabilities: Capabilities): void {
+    slot.capabilities = capabilities;
+    slot.gateway.capabilities = capabilities;
   }
 
   /** Forgets a cloud (its CloudProfile was deleted). */

@@ -2,7 +2,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../../api/constants.ts';
 import type { CloudProfile } from '../../api/types.ts';
-import { applyOverrides } from '../../cloud/capabilities.ts';
 import type { CloudRegistry } from '../../cloud/registry.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { ManagerContext } from '../../runtime/manager.ts';
@@ -26,10 +25,7 @@ export function cloudProfileController(ctx: ManagerContext, o: CloudProfileContr
     getProfile: (ns, name) => profiles.get(ns, name),
     clouds: o.clouds,
     gateway: (settings) => o.registry.get(settings),
-    capabilities: async (gw) => {
-      const r = await o.registry.detect(gw.id, true);
-      return { ...r, capabilities: applyOverrides(r.capabilities, gw.settings.capabilities) };
-    },
+    capabilities: (gw) => o.registry.detect(gw.id, true),
     patchStatus: async (obj, status) => {
       await patchStatus(ctx.kubeConfig, { apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, namespace: obj.metadata.namespace, name: obj.metadata.name! }, status);
     },

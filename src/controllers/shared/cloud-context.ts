@@ -6,7 +6,7 @@ import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { BatchPoller } from '../../cloud/pollers.ts';
 import type { CloudRegistry } from '../../cloud/registry.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
-import { applyOverrides, type Capabilities } from '../../cloud/capabilities.ts';
+import type { Capabilities } from '../../cloud/capabilities.ts';
 import type { BundleTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
 
 /** A batched poller's view for one kind of cloud object. */
@@ -79,8 +79,7 @@ export class CloudContexts {
 
   async forKind(kind: string, settings: CloudSettings): Promise<KindCloud> {
     const gw = this.registry.get(settings);
-    const detected = this.registry.capabilities(settings.id) ?? (await this.registry.detect(settings.id)).capabilities;
-    const capabilities = applyOverrides(detected, settings.capabilities);
+    const capabilities = await this.registry.capabilitiesOf(settings.id);
     let clouds = this.touched.get(kind);
     if (!clouds) this.touched.set(kind, (clouds = new Set()));
     clouds.add(settings.id);
