@@ -106,7 +106,7 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
     // land unseen, and the next pass (after a short backoff) would make the same snapshot a second time.
     const settled = await Promise.allSettled(missing.map(async (s) => {
       const step = `snapshot:${s.deviceName}`;
-      const description = `${obj.spec.image.name} ${s.deviceName} (${owner})`;
+      const description = snapshotDescription(obj.spec.image.name, s.deviceName, owner);
       try {
         // By owner tag, or, when a crash came between CreateSnapshot and CreateTags (clouds without
         // TagSpecifications), by the volume and the description only this capture writes.
@@ -199,4 +199,13 @@ async function register(cloud: KindCloud, state: ImageCaptureState, instance: In
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
   return { checkpoint: true, again: true };
+}
+
+/**
+ * `<image> <device> (<owner>)`, at most 255 characters (the clouds' description limit): the image name gives way,
+ * the owner at the end stays whole, since look-ups match on it.
+ */
+export function snapshotDescription(imageName: string, deviceName: string, owner: string): string {
+  const tail = ` ${deviceName} (${owner})`;
+  return `${imageName.slice(0, Math.max(0, 255 - tail.length))}${tail}`.slice(-255);
 }
