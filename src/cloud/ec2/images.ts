@@ -7,7 +7,7 @@ import {
 import type { BlockDeviceMapping } from '../../api/types.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { normalizeImageState, type ImageState } from '../states.ts';
-import { fromSdkTags, orNotFound, ownerFilter, tagOnCreate, tagSpec, type Tags } from './shapes.ts';
+import { fromSdkTags, orNotFound, ownerFilter, tagCreated, tagOnCreate, tagSpec, type Tags } from './shapes.ts';
 import { createTags } from './tags.ts';
 
 export interface ImageBlockDevice {
@@ -96,7 +96,7 @@ export async function createImage(gw: CloudGateway, input: CreateImageInput): Pr
     ...(inline ? { TagSpecifications: tagSpec('image', input.tags) } : {}),
   }));
   const imageId = out.ImageId?.trim() || undefined;
-  if (imageId && !inline && input.tags) await createTags(gw, [imageId], input.tags);
+  if (imageId && !inline && input.tags) await tagCreated(imageId, () => createTags(gw, [imageId], input.tags!));
   return imageId;
 }
 
@@ -131,8 +131,9 @@ export async function registerImage(gw: CloudGateway, input: RegisterImageInput)
     ...(inline ? { TagSpecifications: tagSpec('image', input.tags) } : {}),
   }));
   if (!out.ImageId) throw new Error(`RegisterImage ${input.name} answered without an image id`);
-  if (!inline && input.tags) await createTags(gw, [out.ImageId], input.tags);
-  return out.ImageId;
+  const imageId = out.ImageId;
+  if (!inline && input.tags) await tagCreated(imageId, () => createTags(gw, [imageId], input.tags!));
+  return imageId;
 }
 
 export async function describeImages(gw: CloudGateway, ids: string[]): Promise<ImageInfo[]> {

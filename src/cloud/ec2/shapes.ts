@@ -42,3 +42,27 @@ export async function orNotFound<T>(p: Promise<T>, fallback: T): Promise<T> {
 export function tagOnCreate(gw: CloudGateway, override: boolean | undefined): boolean {
   return override ?? gw.capabilities?.tagOnCreate ?? false;
 }
+
+/**
+ * The creating call succeeded but tagging what it made failed: the id travels with the error so the caller
+ * records the object at once (and cleans it up by its policy) instead of losing it.
+ */
+export class CreatedButUntaggedError extends Error {
+  readonly id: string;
+  override readonly cause: unknown;
+  constructor(id: string, cause: unknown) {
+    super(`${id} was created but could not be tagged: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'CreatedButUntaggedError';
+    this.id = id;
+    this.cause = cause;
+  }
+}
+
+/** Tags a just-created object; a failure keeps the id (CreatedButUntaggedError). */
+export async function tagCreated(id: string, tag: () => Promise<unknown>): Promise<void> {
+  try {
+    await tag();
+  } catch (err) {
+    throw new CreatedButUntaggedError(id, err);
+  }
+}

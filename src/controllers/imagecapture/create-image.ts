@@ -1,6 +1,6 @@
 // Strategy CreateImage: the cloud's own CreateImage does reboot, snapshots and registration; the operator tags
 // what it made and follows the image to `available`.
-import { createImage } from '../../cloud/ec2.ts';
+import { CreatedButUntaggedError, createImage } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { createImageMappings } from './mappings.ts';
 import { adoptCloudSnapshots, adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
@@ -39,7 +39,9 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState): Promi
         tagOnCreate: cloud.capabilities.tagOnCreate,
       });
     } catch (err) {
-      throw outcomeOfCloudError(err, 'CreateImage');
+      if (!(err instanceof CreatedButUntaggedError)) throw outcomeOfCloudError(err, 'CreateImage');
+      // Made but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
+      imageId = err.id;
     }
     if (!imageId) {
       // Eucalyptus 3.3 validates CreateImage and returns without doing anything: nothing was made.

@@ -2,7 +2,7 @@
 // (Eucalyptus 3.3) or when asked: reboot unless noReboot, snapshot the root and attached volumes in parallel,
 // register an image from the snapshots with the user's mappings, follow it to `available`.
 import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
-import { createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
+import { CreatedButUntaggedError, createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
 import { rememberCreated } from './ownership.ts';
@@ -193,7 +193,10 @@ async function register(cloud: KindCloud, state: ImageCaptureState, instance: In
       });
       rememberCreated(obj, state.status.imageId);
     } catch (err) {
-      throw outcomeOfCloudError(err, 'RegisterImage');
+      if (!(err instanceof CreatedButUntaggedError)) throw outcomeOfCloudError(err, 'RegisterImage');
+      // Registered but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
+      rememberCreated(obj, err.id);
+      state.status.imageId = err.id;
     }
   }
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
