@@ -6,7 +6,7 @@
 
 export interface Interpreted {
   code: string;
-  kind: 'terminal' | 'notFound' | 'retryable';
+  kind: 'terminal' | 'notFound' | 'retryable' | 'auth';
 }
 
 /** Messages of the uncoded failures the operator's calls can meet (Eucalyptus 3.4/4.0 VmControl, Bundles). */
@@ -27,6 +27,9 @@ export function interpretEucalyptusFault(action: string, code: string, status: n
     // An uncoded refusal we do not know: the cloud said no to this call; retrying will not change that.
     return known ? { code: known.code, kind: known.kind } : { code, kind: 'terminal' };
   }
-  // Status-line codes (`403 Forbidden`, `400 Bad Request`) need nothing more: the HTTP status classifies them.
+  // A status-line code inside an EC2 error body is the cloud's own answer at the request stage: `403 Forbidden` is
+  // its refusal of the signature or key (EC2 says AuthFailure), `400 Bad Request` a parameter it cannot bind.
+  if (status === 403 && code === '403 Forbidden') return { code: 'AuthFailure', kind: 'auth' };
+  if (status === 400 && code === '400 Bad Request') return { code: 'InvalidParameter', kind: 'terminal' };
   return undefined;
 }

@@ -94,7 +94,10 @@ describe('cloud/errors classify', () => {
   });
 
   it('classifies the status-line codes by their HTTP status', () => {
-    expect(classify(sdkError('403 Forbidden', 403, 'Failure to authenticate'), 'DescribeInstances').kind).to.equal('auth');
-    expect(classify(sdkError('400 Bad Request', 400, 'Failed to bind the following fields:\nMaxResults'), 'DescribeSnapshots').kind).to.equal('terminal');
+    const refused = classify(sdkError('403 Forbidden', 403, 'Failure to authenticate'), 'DescribeInstances');
+    // EC2's code for it, so a CloudProfile reads CredentialsRejected rather than an endpoint that gave no answer.
+    expect([refused.kind, refused.code]).to.deep.equal(['auth', 'AuthFailure']);
+    const unbound = classify(sdkError('400 Bad Request', 400, 'Failed to bind the following fields:\nMaxResults'), 'DescribeSnapshots');
+    expect([unbound.kind, unbound.code]).to.deep.equal(['terminal', 'InvalidParameter']);
   });
 });
