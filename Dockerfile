@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1
 # The operator image: compiled JavaScript and production dependencies on the official Node 24 image, run as a
 # non-root user. test/integration/packaging/dockerfile.test.ts performs these steps without a container engine.
+# The base is pinned by the digest of the official image's multi-platform index (Node 24.18.0 on Debian 12), so a
+# rebuild gets the same bytes; raise it deliberately with `docker buildx imagetools inspect node:24-bookworm-slim`.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # Build: the full dependency set compiles src/ to dist/ (tsconfig.build.json).
-FROM node:24-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
@@ -12,7 +15,7 @@ COPY src ./src
 RUN npm run build
 
 # Run: production dependencies and dist/ only; no compiler, no tests, no sources.
-FROM node:24-bookworm-slim AS run
+FROM ${NODE_IMAGE} AS run
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

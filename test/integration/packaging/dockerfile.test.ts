@@ -38,7 +38,8 @@ describe('Dockerfile', function () {
 
   it('builds on the official Node 24 image in several stages and runs as uid 65532 with an exec-form ENTRYPOINT', function () {
     expect(stages.length).to.be.greaterThan(1);
-    for (const s of stages) expect(s.image).to.match(/^node:24(\.|-|$)/);
+    // Pinned by digest: a rebuild must not silently pick up a different base.
+    for (const s of stages) expect(s.image).to.match(/^node:24(\.|-)[^@]*@sha256:[0-9a-f]{64}$/);
     expect(image.user).to.match(/^65532(:65532)?$/);
     expect(image.entrypoint).to.deep.equal(['node', 'dist/main.js']);
     const runs = stages.flatMap((s) => s.steps.filter((i) => i.op === 'RUN').map((i) => (i as { command: string }).command));

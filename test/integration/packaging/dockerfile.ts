@@ -37,14 +37,27 @@ export function parseDockerfile(text: string): Stage[] {
   if (pending) logical.push(pending.trim());
 
   const stages: Stage[] = [];
+  // ARGs before the first FROM are the only ones a FROM line may use.
+  const globalArgs = new Map<string, string>();
   for (const line of logical) {
     const m = /^(\S+)\s*(.*)$/.exec(line)!;
     const keyword = m[1]!.toUpperCase();
     const args = m[2]!;
+    if (keyword === 'ARG' && stages.length === 0) {
+      const a = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(args);
+      if (!a) throw new Error(`cannot read ARG ${args}`);
+      globalArgs.set(a[1]!, a[2] ?? '');
+      continue;
+    }
     if (keyword === 'FROM') {
       const f = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
       if (!f) throw new Error(`cannot read FROM ${args}`);
-      stages.push({ name: f[2] ?? String(stages.length), image: f[1]!, steps: [] });
+      const image = f[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => {
+        const value = globalArgs.get(name);
+        if (value === undefined) throw new Error(`FROM uses ${name}, which no ARG before the first FROM declares`);
+        return value;
+      });
+      stages.push({ name: f[2] ?? String(stages.length), image, steps: [] });
       continue;
     }
     const stage = stages.at(-1);

@@ -33,6 +33,12 @@ describe('Dockerfile reader', function () {
     ]);
   });
 
+  it('substitutes ARGs declared before the first FROM into FROM lines', function () {
+    const stages = parseDockerfile('ARG BASE=node:24-bookworm-slim@sha256:' + 'a'.repeat(64) + '\nFROM ${BASE} AS build\nFROM $BASE AS run\n');
+    expect(stages.map((s) => s.image)).to.deep.equal(Array(2).fill('node:24-bookworm-slim@sha256:' + 'a'.repeat(64)));
+    expect(() => parseDockerfile('FROM ${MISSING}')).to.throw(/no ARG/);
+  });
+
   it('refuses a shell-form ENTRYPOINT, which would keep SIGTERM from node', function () {
     expect(() => parseDockerfile('FROM node:24\nENTRYPOINT node dist/main.js')).to.throw(/exec form/);
   });
