@@ -88,6 +88,7 @@ export const EventReasons = Object.freeze({
   PhaseAvailable: 'PhaseAvailable',
   PhaseFailed: 'PhaseFailed',
   PhaseDeleting: 'PhaseDeleting',
+  NewAttempt: 'NewAttempt',
   BucketCreated: 'BucketCreated',
   BundleStarted: 'BundleStarted',
   BundleAdopted: 'BundleAdopted',

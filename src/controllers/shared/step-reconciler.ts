@@ -99,6 +99,12 @@ export interface KindDefinition<T extends AnyResource<S>, S extends StatusShape,
   };
   /** Text of the Timeout stall after `spec.timeout (...)`. */
   timeoutConsequence: string;
+  /**
+   * A failed resource whose spec was edited starts a new attempt: clear what status says about the failed one
+   * (set fields to undefined so the status write removes them). What the old attempt left in the cloud is found
+   * again by the steps through the owner tag, so nothing is referenced that no longer exists.
+   */
+  newAttempt(state: St): void;
 }
 
 export interface StepReconcilerDeps<T, S> {
@@ -174,6 +180,8 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       if (this.kind.failureCleanup.unfinished?.(state)) return this.kind.failureCleanup.run(() => this.cloudFor(obj), state);
       return {};
     }
+    // Stalled for an earlier generation: only an edit (a new generation) gets here, never a resync or a restart.
+    if (state.status.phase === 'Failed' && state.condition('Stalled')?.status === 'True') this.startNewAttempt(state);
     // Done: the pass still records the new generation (in reconcile), so an edit reads as acknowledged.
     if (state.status.phase === 'Available') return this.kind.whenAvailable ? this.kind.whenAvailable(() => this.cloudFor(obj), state) : {};
     if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
@@ -198,6 +206,18 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, Math.max(100, this.timeLeft(state) + 100)) };
     }
     return { requeueAfterMs: 1_000 };
+  }
+
+  /** A failed resource was edited: a fresh attempt, with its own timeout and progress, from what the cloud holds. */
+  private startNewAttempt(state: St): void {
+    const stalled = state.condition('Stalled')!;
+    // A stall about the CloudProfile or its Secret is not a failed attempt: it goes on where it stopped.
+    if (RECOVERABLE.has(stalled.reason as Reason)) return;
+    this.kind.newAttempt(state);
+    state.status.startedAt = undefined;
+    state.phase('Pending' as never);
+    state.reconciling(Reasons.InProgress, `spec changed (generation ${state.generation}) after ${stalled.reason}: starting a new attempt`);
+    this.deps.events.normal(state.obj, 'NewAttempt', `spec changed (generation ${state.generation}) after ${stalled.reason}: starting a new attempt from what still exists in the cloud`);
   }
 
   /** The first step with something to do ends the pass; undefined when every step is done. */
