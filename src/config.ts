@@ -1,6 +1,7 @@
 // Operator settings from flags (`--name=value`) and environment (`EIO_NAME`), flags winning. Every setting has a
 // default that suits a production install; the Helm chart sets the environment.
 import { parseDuration } from './api/duration.ts';
+import { checkShardName, shardSuffix } from './api/shard.ts';
 import type { Clock } from './runtime/clock.ts';
 
 export interface OperatorConfig {
@@ -12,7 +13,13 @@ export interface OperatorConfig {
   watchNamespaces: string[];
   /** Name of the default cloud's CloudProfile in `namespace` (used when a resource has no cloudRef). */
   defaultCloud?: string;
+  /**
+   * The shard this process reconciles: resources labelled `imaging.eucalyptus.dev/shard=<shard>`; undefined = the
+   * main shard (resources without the label). Its Lease and field manager carry the shard's name.
+   */
+  shard?: string;
   leaderElection: boolean;
+  /** Lease name, the shard's suffix included. */
   leaseName: string;
   identity: string;
   healthPort: number;
@@ -63,7 +70,7 @@ const DEFAULTS: OperatorConfig = {
 
 type Raw = Record<string, string | undefined>;
 
-const KNOWN = new Set(['kubeconfig', 'namespace', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
+const KNOWN = new Set(['kubeconfig', 'namespace', 'shard', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
   'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max',
   'verify-available-every', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
   'max-cloud-call-timeout', 'workers-per-cloud']);
@@ -112,6 +119,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     namespace: r.namespace || env.POD_NAMESPACE || DEFAULTS.namespace,
     watchNamespaces: (r['watch-namespaces'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     defaultCloud: r['default-cloud'] || undefined,
+    shard: r.shard || undefined,
     leaderElection: bool(r['leader-elect'], DEFAULTS.leaderElection, 'leader-elect'),
     leaseName: r['lease-name'] || DEFAULTS.leaseName,
     identity: r.identity || env.POD_NAME || `${(env.HOSTNAME ?? 'operator')}-${process.pid}`,
@@ -136,6 +144,9 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   if (cfg.cloudCallTimeoutMs < 1_000) throw new Error('--cloud-call-timeout must be at least 1s');
   if (cfg.cloudCallTimeoutMs > cfg.maxCloudCallTimeoutMs) throw new Error('--cloud-call-timeout must not exceed --max-cloud-call-timeout');
   for (const entry of cfg.allowedEndpoints) checkAllowedEntry(entry);
+  if (cfg.shard) checkShardName(cfg.shard);
+  // Every shard elects its own leader: one Lease name for two shards would leave one of them idle.
+  cfg.leaseName += shardSuffix(cfg.shard);
   return cfg;
 }
 

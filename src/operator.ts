@@ -3,6 +3,7 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, KINDS } from './api/constants.ts';
+import { inShard, shardSelector, shardSuffix } from './api/shard.ts';
 import type { ImageCapture, ImageSchedule, InstanceBundle } from './api/types.ts';
 import { onTruncated } from './api/conditions.ts';
 import { EndpointPolicy } from './cloud/endpoint-policy.ts';
@@ -20,6 +21,7 @@ import { wallClock } from './runtime/clock.ts';
 import { startHealthServer, type HealthServer } from './runtime/health.ts';
 import { Manager } from './runtime/manager.ts';
 import { recordResourceMetrics } from './runtime/resource-metrics.ts';
+import { FIELD_MANAGER, useFieldManager } from './runtime/rest.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -41,12 +43,15 @@ export interface OperatorExtras {
 
 export async function startOperator(cfg: OperatorConfig, log: Logger, extras: OperatorExtras = {}): Promise<RunningOperator> {
   const kubeConfig = loadKubeConfig(cfg.kubeconfig);
+  // managedFields name the shard that wrote each object: the proof that no resource had two writers.
+  if (cfg.shard) useFieldManager(kubeConfig, FIELD_MANAGER + shardSuffix(cfg.shard));
   // A sharded install also watches its own namespace: the default cloud's CloudProfile lives there.
   const namespaces = cfg.watchNamespaces.length ? [...new Set([...cfg.watchNamespaces, cfg.namespace])] : [];
   const manager = new Manager({
     kubeConfig,
     namespaces,
     log,
+    shardSelector: shardSelector(cfg.shard),
     leaderElection: cfg.leaderElection ? { namespace: cfg.namespace, name: cfg.leaseName, identity: cfg.identity } : undefined,
   });
   const defaultProfile = cfg.defaultCloud ? { namespace: cfg.namespace, name: cfg.defaultCloud } : undefined;
@@ -85,6 +90,9 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   manager.addController((ctx) => asAny(cloudProfileController(ctx, {
     clouds,
     registry,
+    // Every shard reads every CloudProfile (its resources may use any); the profile's own shard label says which
+    // shard checks the cloud and writes the profile's status.
+    owns: (profile) => inShard(profile, cfg.shard),
     // Captures and bundles follow their CloudProfile through their own controllers' profile cache (one path);
     // a schedule reads the profile only through its capture template, so it is told here.
     profileChanged: (namespace, name) => {
@@ -109,7 +117,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
     notices: () => registry.unresponsive().map((c) => `cloud ${c.id} has not answered for ${Math.round(c.ms / 1000)} s (its resources wait; other clouds are unaffected)`),
   });
   await manager.start();
-  log.info({ namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
+  log.info({ shard: cfg.shard ?? 'main', namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
   return {
     manager,
     health,

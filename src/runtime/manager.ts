@@ -24,6 +24,8 @@ export interface ManagerOptions {
   /** Namespaces to watch; empty or absent = all namespaces. */
   namespaces?: string[];
   leaderElection?: LeaderElectionConfig;
+  /** Label selector of this process's shard, added to every informer asking for it (`sharded`). */
+  shardSelector?: string;
   /** How long stop() waits for in-flight reconciles (ms). */
   shutdownDeadlineMs?: number;
   log?: Logger;
@@ -36,6 +38,8 @@ export interface InformerSpec {
   labelSelector?: string;
   /** Watch all namespaces even when the manager is limited to some (e.g. cluster-scoped kinds). */
   clusterWide?: boolean;
+  /** List and watch only this shard's objects (the manager's shardSelector, on the API server). */
+  sharded?: boolean;
 }
 
 /** What a controller factory gets from the manager. */
@@ -94,7 +98,9 @@ export class Manager {
   }
 
   informer<T extends KubernetesObject>(spec: InformerSpec): ObjectCache<T> {
-    const key = `${spec.apiVersion}/${spec.plural}|${spec.labelSelector ?? ''}|${spec.clusterWide ? '*' : ''}`;
+    const shard = spec.sharded ? this.options.shardSelector : undefined;
+    const labelSelector = [spec.labelSelector, shard].filter(Boolean).join(',') || undefined;
+    const key = `${spec.apiVersion}/${spec.plural}|${labelSelector ?? ''}|${spec.clusterWide ? '*' : ''}`;
     let cache = this.#caches.get(key);
     if (!cache) {
       const base = {
@@ -102,7 +108,7 @@ export class Manager {
         apiVersion: spec.apiVersion,
         plural: spec.plural,
         kind: spec.kind,
-        labelSelector: spec.labelSelector,
+        labelSelector,
         log: this.options.log,
       };
       const ns = spec.clusterWide ? [] : this.namespaces;

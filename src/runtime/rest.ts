@@ -40,6 +40,18 @@ export function resourcePath(ref: ResourceRef, subresource?: string): string {
  */
 export const FIELD_MANAGER = 'eucalyptus-image-operator';
 
+/** A shard's own field manager per KubeConfig, so managedFields show which shard wrote an object. */
+const fieldManagers = new WeakMap<KubeConfig, string>();
+
+/** Records every write made with `kubeConfig` under `name` (a shard's FIELD_MANAGER + suffix). */
+export function useFieldManager(kubeConfig: KubeConfig, name: string): void {
+  fieldManagers.set(kubeConfig, name);
+}
+
+export function fieldManagerOf(kubeConfig: KubeConfig): string {
+  return fieldManagers.get(kubeConfig) ?? FIELD_MANAGER;
+}
+
 const WRITES = new Set(['POST', 'PUT', 'PATCH']);
 
 export const CONTENT_TYPE = {
@@ -133,11 +145,12 @@ export async function kubeRequest<T>(
   for (const [k, v] of Object.entries(options.query ?? {})) {
     if (v !== undefined) url.searchParams.set(k, String(v));
   }
-  if (WRITES.has(method) && !url.searchParams.has('fieldManager')) url.searchParams.set('fieldManager', FIELD_MANAGER);
+  const manager = fieldManagerOf(kubeConfig);
+  if (WRITES.has(method) && !url.searchParams.has('fieldManager')) url.searchParams.set('fieldManager', manager);
   const ctx = new RequestContext(url.toString(), HttpMethod[method]);
   await authenticate(kubeConfig, ctx);
   ctx.setHeaderParam('Accept', 'application/json');
-  ctx.setHeaderParam('User-Agent', FIELD_MANAGER);
+  ctx.setHeaderParam('User-Agent', manager);
   if (options.body !== undefined) {
     ctx.setHeaderParam('Content-Type', options.contentType ?? CONTENT_TYPE.json);
     ctx.setBody(JSON.stringify(options.body));

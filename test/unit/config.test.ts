@@ -18,6 +18,20 @@ describe('operator configuration', () => {
     expect(c.rebootSettleMs).to.equal(2000);
   });
 
+  it('runs the main shard by default and gives a named shard its own Lease', () => {
+    const main = loadConfig([], {});
+    expect(main.shard).to.equal(undefined);
+    expect(main.leaseName).to.equal('eucalyptus-image-operator');
+    const a = loadConfig(['--shard=team-a'], {});
+    expect(a.shard).to.equal('team-a');
+    expect(a.leaseName).to.equal('eucalyptus-image-operator-shard-team-a');
+    const b = loadConfig([], { EIO_SHARD: 'b', EIO_LEASE_NAME: 'eio' });
+    expect(b.leaseName).to.equal('eio-shard-b');
+    expect(() => loadConfig(['--shard=Team_A'], {})).to.throw(/--shard "Team_A" must be 1-40 lower-case letters/);
+    expect(() => loadConfig(['--shard=-a'], {})).to.throw(/--shard/);
+    expect(() => loadConfig(['--shard=' + 'a'.repeat(41)], {})).to.throw(/--shard/);
+  });
+
   it('rejects bad values with a message naming the flag', () => {
     expect(() => loadConfig(['--concurrency=0'], {})).to.throw(/--concurrency must be a whole number/);
     expect(() => loadConfig(['--reboot-settle=soon'], {})).to.throw(/--reboot-settle must be a duration/);

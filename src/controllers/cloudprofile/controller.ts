@@ -16,6 +16,11 @@ export interface CloudProfileControllerOptions {
   profileChanged(namespace: string, name: string): void;
   recheckReadyMs?: number;
   recheckNotReadyMs?: number;
+  /**
+   * Whether this process writes the profile's status (its shard's profile). Every shard watches every profile its
+   * resources may use; only one checks the cloud for it and writes its status. Default: all.
+   */
+  owns?: (profile: CloudProfile) => boolean;
 }
 
 export function cloudProfileController(ctx: ManagerContext, o: CloudProfileControllerOptions): Controller<CloudProfile> {
@@ -38,6 +43,11 @@ export function cloudProfileController(ctx: ManagerContext, o: CloudProfileContr
     recheckReadyMs: o.recheckReadyMs ?? 10 * 60_000,
     recheckNotReadyMs: o.recheckNotReadyMs ?? 15_000,
   });
+  const owns = o.owns ?? (() => true);
+  // Another shard checks this profile: its status update is how this shard learns that readiness changed.
+  profiles.on('update', (before, after) => {
+    if (!owns(after) && readiness(before) !== readiness(after)) o.profileChanged(after.metadata.namespace!, after.metadata.name!);
+  });
   profiles.on('delete', (p) => {
     o.registry.remove(`${p.metadata.namespace}/${p.metadata.name}`);
     // Its resources say at once that it is gone (a finished capture keeps its Ready image and shows a condition).
@@ -51,9 +61,16 @@ export function cloudProfileController(ctx: ManagerContext, o: CloudProfileContr
     // every other profile is checked by the others, each check bounded by the call deadline.
     queue: { concurrency: 4 },
     partition: { of: (key) => endpointOrigin(profiles.getByKey(key)), maxActive: 1 },
-    reconcile: (key) => reconciler.reconcile(key),
+    reconcile: async (key) => {
+      const profile = profiles.getByKey(key);
+      return profile && !owns(profile) ? {} : reconciler.reconcile(key);
+    },
     log,
   });
+}
+
+function readiness(p: CloudProfile): string | undefined {
+  return p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
 function endpointOrigin(p: CloudProfile | undefined): string | undefined {

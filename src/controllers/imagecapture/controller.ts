@@ -30,7 +30,7 @@ export interface ImageCaptureControllerOptions {
 }
 
 export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureControllerOptions): Controller<ImageCapture> {
-  const captures = ctx.informer<ImageCapture>({ apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural, kind: IMAGE_CAPTURE });
+  const captures = ctx.informer<ImageCapture>({ apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural, kind: IMAGE_CAPTURE, sharded: true });
   const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
   const fresh = new FreshObjects<ImageCapture>();
   const log = ctx.log.child({ controller: 'imagecapture' });

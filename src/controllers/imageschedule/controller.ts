@@ -26,8 +26,8 @@ export interface ImageScheduleControllerOptions {
 }
 
 export function imageScheduleController(ctx: ManagerContext, o: ImageScheduleControllerOptions): Controller<ImageSchedule> {
-  const schedules = ctx.informer<ImageSchedule>({ apiVersion: API_VERSION, plural: KINDS.ImageSchedule.plural, kind: IMAGE_SCHEDULE });
-  const captures = ctx.informer<ImageCapture>({ apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural, kind: KINDS.ImageCapture.kind });
+  const schedules = ctx.informer<ImageSchedule>({ apiVersion: API_VERSION, plural: KINDS.ImageSchedule.plural, kind: IMAGE_SCHEDULE, sharded: true });
+  const captures = ctx.informer<ImageCapture>({ apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural, kind: KINDS.ImageCapture.kind, sharded: true });
   const fresh = new FreshObjects<ImageSchedule>();
   const log = ctx.log.child({ controller: 'imageschedule' });
   const keyOf = (x: KubernetesObject) => `${x.metadata?.namespace}/${x.metadata?.name}`;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import {
   API_VERSION, INSTANCE_LABEL, KINDS, SCHEDULE_NAME_LABEL, SCHEDULE_UID_LABEL, SCHEDULED_TIME_ANNOTATION,
 } from '../../api/constants.ts';
+import { SHARD_LABEL } from '../../api/shard.ts';
 import { IMAGE_NAME_PATTERN, MAX_OWNED_NAME } from '../../api/schema/common.ts';
 import type { ImageCapture, ImageSchedule } from '../../api/types.ts';
 
@@ -65,6 +66,8 @@ export function buildCapture(schedule: ImageSchedule, instanceId: string, time: 
         [SCHEDULE_UID_LABEL]: schedule.metadata.uid!,
         ...(name.length <= 63 ? { [SCHEDULE_NAME_LABEL]: name } : {}),
         [INSTANCE_LABEL]: instanceId,
+        // A schedule's captures are reconciled by the schedule's shard.
+        ...(schedule.metadata.labels?.[SHARD_LABEL] !== undefined ? { [SHARD_LABEL]: schedule.metadata.labels[SHARD_LABEL] } : {}),
       },
       annotations: { [SCHEDULED_TIME_ANNOTATION]: time.toISOString().replace(/\.\d{3}Z$/, 'Z') },
       ownerReferences: [{

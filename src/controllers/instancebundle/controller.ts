@@ -29,7 +29,7 @@ export interface InstanceBundleControllerOptions {
 }
 
 export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleControllerOptions): Controller<InstanceBundle> {
-  const bundles = ctx.informer<InstanceBundle>({ apiVersion: API_VERSION, plural: KINDS.InstanceBundle.plural, kind: INSTANCE_BUNDLE });
+  const bundles = ctx.informer<InstanceBundle>({ apiVersion: API_VERSION, plural: KINDS.InstanceBundle.plural, kind: INSTANCE_BUNDLE, sharded: true });
   const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
   const fresh = new FreshObjects<InstanceBundle>();
   const log = ctx.log.child({ controller: 'instancebundle' });
