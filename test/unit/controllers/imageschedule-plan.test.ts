@@ -2,6 +2,7 @@
 // run history, and the capture built from the template.
 import { expect } from 'chai';
 import { INSTANCE_LABEL, SCHEDULE_UID_LABEL, SCHEDULED_TIME_ANNOTATION } from '../../../src/api/constants.ts';
+import { SHARD_LABEL } from '../../../src/api/shard.ts';
 import type { ImageSchedule } from '../../../src/api/types.ts';
 import { parseSchedule } from '../../../src/controllers/imageschedule/cron.ts';
 import { concurrency, dueRun, history, pruneList, type OwnedCapture } from '../../../src/controllers/imageschedule/plan.ts';
@@ -133,6 +134,14 @@ describe('ImageSchedule template', () => {
     const long = captureName('s'.repeat(250), 'i-0123456789abcdef0', t('2026-11-30T02:00:00Z'));
     expect(long.length, 'room for the owner tag namespace/name/uid in 255 characters').to.be.at.most(154);
     expect(long).to.match(/^s+-[0-9a-f]{10}-i-0123456789abcdef0-1796004000$/);
+  });
+
+  it("gives the capture the schedule's shard label, and none when the schedule has none", () => {
+    const s = schedule('{schedule}-{time}');
+    expect(buildCapture(s, 'i-1', t('2026-11-30T02:00:00Z')).metadata.labels).not.to.have.property(SHARD_LABEL);
+    s.metadata.labels = { [SHARD_LABEL]: 'b', team: 'web' };
+    const c = buildCapture(s, 'i-1', t('2026-11-30T02:00:00Z'));
+    expect(c.metadata.labels).to.include({ [SHARD_LABEL]: 'b' }).and.not.have.property('team');
   });
 });
 

@@ -1,0 +1,92 @@
+// Three operator processes over one API server and one cloud: the main shard and shards a and b, each with its own
+// Lease. Every resource is reconciled by exactly one of them, which the API server itself records: each shard
+// writes under its own field manager, so an object's managedFields name every shard that ever wrote it. A resource
+// labelled for a shard that is not running is left alone, and relabelling moves a resource to another shard.
+import { expect } from 'chai';
+import type { V1ManagedFieldsEntry } from '@kubernetes/client-node';
+import { waitFor } from '../../env/index.ts';
+import { SHARD_LABEL } from '../../../src/api/shard.ts';
+import { FIELD_MANAGER } from '../../../src/runtime/rest.ts';
+import { startScenario, type PluralKind, type Scenario } from '../support/scenario.ts';
+import { captureManifest, ownedObjects, seedInstance } from '../imagecapture/helpers.ts';
+import { leaseHolder, spawnOperator, type OperatorProcess } from './helpers.ts';
+
+const MAIN = FIELD_MANAGER;
+const manager = (shard: string) => `${FIELD_MANAGER}-shard-${shard}`;
+
+describe('sharding: a main shard and two named shards over one API server', function () {
+  this.timeout(240_000);
+  let s: Scenario;
+  const procs: OperatorProcess[] = [];
+  after(async () => {
+    for (const p of procs) await p.stop();
+    await s?.close();
+  });
+
+  /** The operator field managers (one per shard) that wrote the object, as the API server recorded them. */
+  async function writers(plural: PluralKind, name: string): Promise<string[]> {
+    const r = await s.env.kubectl(['get', '-n', s.namespace, plural, name, '-o', 'json', '--show-managed-fields']);
+    expect(r.code, r.stderr).to.equal(0);
+    const fields = (JSON.parse(r.stdout) as { metadata: { managedFields?: V1ManagedFieldsEntry[] } }).metadata.managedFields ?? [];
+    return [...new Set(fields.map((f) => f.manager ?? '').filter((m) => m.startsWith(FIELD_MANAGER)))].sort();
+  }
+
+  const labelled = <T extends { metadata: Record<string, unknown> }>(body: T, shard?: string): T =>
+    shard ? { ...body, metadata: { ...body.metadata, labels: { [SHARD_LABEL]: shard } } } : body;
+
+  before(async () => {
+    s = await startScenario({ profile: 'eucalyptus-4.0', operator: false });
+    for (const shard of [undefined, 'a', 'b']) {
+      procs.push(spawnOperator(s, { EIO_LEADER_ELECT: 'true', EIO_IDENTITY: `op-${shard ?? 'main'}`, ...(shard ? { EIO_SHARD: shard } : {}) }));
+    }
+    await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'True', 60_000);
+  });
+
+  it('gives each shard its own Lease, and the unlabelled CloudProfile to the main shard alone', async () => {
+    await waitFor(async () => (await leaseHolder(s, 'eucalyptus-image-operator')) === 'op-main'
+      && (await leaseHolder(s, 'eucalyptus-image-operator-shard-a')) === 'op-a'
+      && (await leaseHolder(s, 'eucalyptus-image-operator-shard-b')) === 'op-b', { timeoutMs: 60_000, message: 'one leader per shard' });
+    expect(await writers('cloudprofiles', s.cloudName)).to.deep.equal([MAIN]);
+  });
+
+  it('reconciles every resource in exactly the shard its label names; a shard that is not running gets nothing', async () => {
+    const bundleInstance = s.sim.state.seedInstances({ count: 1, rootDeviceType: 'instance-store' })[0]!;
+    const resources: [PluralKind, string, string | undefined][] = [
+      ['imagecaptures', 'sh-main', undefined], ['imagecaptures', 'sh-a', 'a'], ['imagecaptures', 'sh-b', 'b'],
+      ['instancebundles', 'sh-bundle-b', 'b'],
+    ];
+    for (const [plural, name, shard] of resources) {
+      const body = plural === 'imagecaptures'
+        ? captureManifest(s, seedInstance(s).id, { strategy: 'CreateImage', noReboot: true, deletionPolicy: 'Delete' }, name)
+        : { metadata: { name }, spec: { cloudRef: { name: s.cloudName }, instanceId: bundleInstance.id, storage: { bucket: 'demo-bundles', prefix: name }, register: { name: `${name}-${Date.now()}` } } };
+      await s.create(plural, labelled(body, shard));
+    }
+    await s.create('imagecaptures', labelled(captureManifest(s, seedInstance(s).id, { strategy: 'CreateImage', noReboot: true }, 'sh-c'), 'c'));
+    for (const [plural, name] of resources) await s.waitForCondition(plural, name, 'Ready', 'True', 90_000);
+    for (const [plural, name, shard] of resources) {
+      expect(await writers(plural, name), `${plural}/${name}`).to.deep.equal([shard ? manager(shard) : MAIN]);
+    }
+    const waiting = await s.get<{ status?: { conditions?: unknown[] }; metadata: { finalizers?: string[] } }>('imagecaptures', 'sh-c');
+    expect(waiting?.status?.conditions, 'no shard c runs: nobody writes its status').to.equal(undefined);
+    expect(waiting?.metadata.finalizers ?? []).to.deep.equal([]);
+    expect(await writers('imagecaptures', 'sh-c')).to.deep.equal([]);
+    expect(ownedObjects(s, s.namespace, 'sh-c').images).to.deep.equal([]);
+  });
+
+  it('moves a resource with its label: to a running shard, and a Ready one whose deletion the new shard carries out', async () => {
+    const relabel = (name: string, shard: string) => s.env.kubectl(['label', '--overwrite', '-n', s.namespace, 'imagecapture', name, `${SHARD_LABEL}=${shard}`]);
+    expect((await relabel('sh-c', 'a')).code).to.equal(0);
+    await s.waitForCondition('imagecaptures', 'sh-c', 'Ready', 'True', 60_000);
+    expect(await writers('imagecaptures', 'sh-c')).to.deep.equal([manager('a')]);
+
+    // sh-a, Ready in shard a, moves to b: a no longer sees it, so only b can take the finalizer off.
+    expect(ownedObjects(s, s.namespace, 'sh-a').images).to.have.length(1);
+    expect((await relabel('sh-a', 'b')).code).to.equal(0);
+    await s.remove('imagecaptures', 'sh-a');
+    await s.waitGone('imagecaptures', 'sh-a', 60_000);
+    expect(ownedObjects(s, s.namespace, 'sh-a').images, 'the image deregistered by the Delete policy').to.deep.equal([]);
+    for (const p of procs) expect(p.child.exitCode, p.output()).to.equal(null);
+    const lines = procs[2]!.output();
+    expect(lines, 'shard b logged no error').not.to.match(/"level":50/);
+  });
+});
