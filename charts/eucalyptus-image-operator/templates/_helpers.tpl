@@ -91,3 +91,17 @@ the ClusterRole (all namespaces) and the per-namespace Roles (watchNamespaces).
   resources: ["secrets"]
   verbs: ["get"]
 {{- end }}
+
+{{/* Name of a shard's Deployment (dict root, shard): the release's full name for the main shard. */}}
+{{- define "eio.shardFullname" -}}
+{{- if .shard }}
+{{- printf "%s-shard-%s" (include "eio.fullname" .root) .shard }}
+{{- else }}
+{{- include "eio.fullname" .root }}
+{{- end }}
+{{- end }}
+
+{{/* The pod label that tells one shard's pods from another's (dict root, shard). */}}
+{{- define "eio.shardLabel" -}}
+imaging.eucalyptus.dev/operator-shard: {{ .shard | default "main" | quote }}
+{{- end }}

@@ -85,6 +85,16 @@ describe('Helm chart installed into a real API server', function () {
     expect(envOf(operatorContainer([deploy!]))).to.include({ EIO_DEFAULT_CLOUD: 'default' });
   });
 
+  it('upgrades to shards a and b: one Deployment and PodDisruptionBudget per shard, next to the main one', async function () {
+    const r = await env.helm(['upgrade', 'eio', chartDir, '-n', ns, '--wait=false', '--reuse-values', '--set', 'shards={a,b}']);
+    expect(r.code, r.stderr).to.equal(0);
+    const deploys = await getObjects(env, ns, 'deployment');
+    expect(deploys.map((d) => d.metadata.name).sort()).to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
+    expect(deploys.map((d) => envOf(operatorContainer([d])).EIO_SHARD ?? 'main').sort()).to.deep.equal(['a', 'b', 'main']);
+    const pdbs = await getObjects(env, ns, 'poddisruptionbudget');
+    expect(pdbs.map((p) => p.metadata.name).sort()).to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
+  });
+
   describe('with watchNamespaces', function () {
     let opNs: string;
     let watched: string;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { chartDir, envOf, findObject, fixturesDir, helmOffline, operatorContainer, renderChart, repoRoot, type K8sObject } from './chart.ts';
+import { chartDir, envOf, findObject, fixturesDir, helmOffline, operatorContainer, renderChart, repoRoot, type Container, type K8sObject } from './chart.ts';
 
 const NS = 'eio-system';
 const fixture = (name: string) => ['--values', join(fixturesDir, name)];
@@ -12,7 +12,7 @@ type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 describe('Helm chart (rendered offline)', function () {
   it('passes helm lint with default and with every option set', async function () {
-    for (const args of [[], fixture('ha.yaml'), fixture('watch-namespaces.yaml')]) {
+    for (const args of [[], fixture('ha.yaml'), fixture('watch-namespaces.yaml'), fixture('shards.yaml')]) {
       const r = await helmOffline(['lint', chartDir, '--strict', ...args]);
       expect(r.code, r.stdout + r.stderr).to.equal(0);
     }
@@ -124,7 +124,7 @@ describe('Helm chart (rendered offline)', function () {
       expect(envOf(operatorContainer(objects))).to.include({ EIO_LEADER_ELECT: 'true', EIO_LEASE_NAME: 'eio-eucalyptus-image-operator' });
       const pdb = findObject(objects, 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number; selector: unknown } };
       expect(pdb.spec.minAvailable).to.equal(1);
-      expect(pdb.spec.selector).to.deep.equal({ matchLabels: { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio' } });
+      expect(pdb.spec.selector).to.deep.equal({ matchLabels: { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio', 'imaging.eucalyptus.dev/operator-shard': 'main' } });
     });
 
     it('renders the default CloudProfile as a plain resource with a sync wave and points the operator at it', function () {
@@ -144,6 +144,48 @@ describe('Helm chart (rendered offline)', function () {
     it('renders a ServiceMonitor scraping /metrics on the metrics port', function () {
       const sm = findObject(objects, 'ServiceMonitor') as unknown as { spec: { endpoints: unknown[] } };
       expect(sm.spec.endpoints).to.deep.equal([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    });
+  });
+
+  describe('shards a and b next to the main shard', function () {
+    type Deploy = K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string; containers: Container[] } } } };
+    let objects: K8sObject[];
+    let deploys: Deploy[];
+    before(async function () {
+      objects = await renderChart('eio', NS, fixture('shards.yaml'));
+      deploys = objects.filter((o) => o.kind === 'Deployment') as Deploy[];
+    });
+    const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+    it('renders one Deployment per shard, each selecting only its own pods', function () {
+      expect(deploys.map((d) => d.metadata.name)).to.deep.equal(['eio-eucalyptus-image-operator', 'eio-eucalyptus-image-operator-shard-a', 'eio-eucalyptus-image-operator-shard-b']);
+      for (const d of deploys) {
+        const selecting = deploys.filter((other) => matches(d.spec.selector.matchLabels, other.spec.template.metadata.labels));
+        expect(selecting.map((o) => o.metadata.name), `${d.metadata.name} selects`).to.deep.equal([d.metadata.name]);
+      }
+      expect(deploys.map((d) => d.spec.template.metadata.labels['imaging.eucalyptus.dev/operator-shard'])).to.deep.equal(['main', 'a', 'b']);
+    });
+
+    it('starts each named shard with --shard, all with one Lease base name, ServiceAccount and RBAC', function () {
+      const envs = deploys.map((d) => envOf(d.spec.template.spec.containers[0]!));
+      expect(envs.map((e) => e.EIO_SHARD)).to.deep.equal([undefined, 'a', 'b']);
+      for (const e of envs) expect(e).to.include({ EIO_LEADER_ELECT: 'true', EIO_LEASE_NAME: 'eio-eucalyptus-image-operator' });
+      expect(new Set(deploys.map((d) => d.spec.template.spec.serviceAccountName))).to.deep.equal(new Set(['eio-eucalyptus-image-operator']));
+      expect(objects.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).to.deep.equal(['eio-eucalyptus-image-operator-eio-system']);
+      expect(objects.filter((o) => o.kind === 'ServiceAccount')).to.have.length(1);
+    });
+
+    it('scrapes every shard through the one metrics Service, with a PodDisruptionBudget per shard', function () {
+      const svc = findObject(objects, 'Service', 'eio-eucalyptus-image-operator-metrics') as unknown as { spec: { selector: Record<string, string> } };
+      for (const d of deploys) expect(matches(svc.spec.selector, d.spec.template.metadata.labels), d.metadata.name).to.equal(true);
+      const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget') as unknown as Array<{ spec: { selector: { matchLabels: Record<string, string> } } }>;
+      expect(pdbs.map((p) => p.spec.selector.matchLabels['imaging.eucalyptus.dev/operator-shard'])).to.deep.equal(['main', 'a', 'b']);
+    });
+
+    it('alerts unless every shard has a leader', function () {
+      const rule = findObject(objects, 'PrometheusRule') as unknown as { spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } };
+      const noLeader = rule.spec.groups[0]!.rules.find((r) => r.alert === 'EucalyptusImagingNoLeader')!;
+      expect(noLeader.expr).to.equal('(sum(eio_leader{job="eio-eucalyptus-image-operator-metrics"}) or vector(0)) < 3');
     });
   });
 

@@ -14,8 +14,8 @@ import { findObject, fixturesDir, renderChart } from './chart.ts';
 interface Rule { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }
 interface PrometheusRule { spec: { groups: Array<{ name: string; rules: Rule[] }> } }
 
-async function rulesOf(replicas: number): Promise<PrometheusRule> {
-  const objects = await renderChart('r', 'ops', ['--set', 'metrics.prometheusRule.enabled=true', '--set', `replicaCount=${replicas}`]);
+async function rulesOf(replicas: number, more: string[] = []): Promise<PrometheusRule> {
+  const objects = await renderChart('r', 'ops', ['--set', 'metrics.prometheusRule.enabled=true', '--set', `replicaCount=${replicas}`, ...more]);
   return findObject(objects, 'PrometheusRule') as unknown as PrometheusRule;
 }
 
@@ -61,6 +61,15 @@ describe('chart PrometheusRule (promtool)', function () {
     const rule = await rulesOf(1);
     expect(rule.spec.groups[0]!.rules.map((x) => x.alert)).to.include('EucalyptusImagingOperatorDown').and.not.include('EucalyptusImagingNoLeader');
     const r = await promtool(rule, ['test', 'rules', 'tests.yaml'], 'alerts-single.promtool.yaml');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+  });
+
+  it('passes promtool check and test rules with shards: a shard without a leader alerts', async () => {
+    for (const replicas of [1, 2]) {
+      const checked = await promtool(await rulesOf(replicas, ['--set', 'shards={a,b}']), ['check', 'rules', 'rules.yaml']);
+      expect(checked.code, checked.stdout + checked.stderr).to.equal(0);
+    }
+    const r = await promtool(await rulesOf(2, ['--set', 'shards={a,b}']), ['test', 'rules', 'tests.yaml'], 'alerts-shards.promtool.yaml');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
   });
 
