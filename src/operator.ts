@@ -79,7 +79,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   let captures!: Controller<ImageCapture>;
   let bundles!: Controller<InstanceBundle>;
   manager.addController((ctx) => asAny(captures = imageCaptureController(ctx, {
-    clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud, rebootSettleMs: cfg.rebootSettleMs, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
+    clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud, rebootSettleMs: cfg.rebootSettleMs, namespace: cfg.namespace, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
   })));
   manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud })));
   let schedules!: Controller<ImageSchedule>;

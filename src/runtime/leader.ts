@@ -26,7 +26,7 @@ export interface LeaderCallbacks {
   onStoppedLeading: () => void;
 }
 
-interface Lease {
+export interface Lease {
   apiVersion?: string;
   kind?: string;
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -40,7 +40,7 @@ interface Lease {
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
-function microTime(ms: number): string {
+export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

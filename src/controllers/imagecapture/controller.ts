@@ -13,6 +13,7 @@ import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
 import { cloudPartition, usesProfile } from '../shared/profile-refs.ts';
 import { StepReconciler } from '../shared/step-reconciler.ts';
 import { imageCaptureKind } from './kind.ts';
+import { RebootLedger } from './reboot-ledger.ts';
 
 export const IMAGE_CAPTURE = KINDS.ImageCapture.kind;
 const kindRef = { apiVersion: API_VERSION, plural: KINDS.ImageCapture.plural };
@@ -25,6 +26,8 @@ export interface ImageCaptureControllerOptions {
   /** Most workers one cloud endpoint may hold at a time. */
   workersPerCloud?: number;
   rebootSettleMs: number;
+  /** The operator's namespace, where reboots are recorded for every operator process to see. */
+  namespace: string;
   verifyAvailableEveryMs: number;
   waitingRequeueMs?: number;
 }
@@ -38,7 +41,8 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
 
   const events = eventSink<ImageCapture>(ctx);
   const waitingRequeueMs = o.waitingRequeueMs ?? 60_000;
-  const kind = imageCaptureKind(events, log, { rebootSettleMs: o.rebootSettleMs, verifyAvailableEveryMs: o.verifyAvailableEveryMs, waitingRequeueMs });
+  const reboots = new RebootLedger({ kubeConfig: ctx.kubeConfig, namespace: o.namespace, settleMs: o.rebootSettleMs, log });
+  const kind = imageCaptureKind(events, log, { rebootSettleMs: o.rebootSettleMs, reboots, verifyAvailableEveryMs: o.verifyAvailableEveryMs, waitingRequeueMs });
   const reconciler = new StepReconciler(kind, {
     get: (ns, name) => fresh.pick(`${ns}/${name}`, captures.get(ns, name)),
     clouds: o.clouds,

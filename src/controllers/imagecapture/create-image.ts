@@ -9,14 +9,18 @@ import type { ImageCaptureState } from './state.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkInstanceState } from './validate.ts';
 import { rememberCreated } from './ownership.ts';
+import type { RebootLedger } from './reboot-ledger.ts';
+import { ownerTagValue } from '../../api/constants.ts';
 
 /** The steps of strategy CreateImage: the cloud quiesces, snapshots and registers in one call. */
-export const createImageSteps: Step<ImageCaptureState>[] = [
-  { name: 'create the image', when: (s) => !s.status.imageId, run: createTheImage },
-  { name: 'wait for the image', run: waitForTheImage },
-];
+export function createImageSteps(reboots: RebootLedger): Step<ImageCaptureState>[] {
+  return [
+    { name: 'create the image', when: (s) => !s.status.imageId, run: (cloud, s) => createTheImage(cloud, s, reboots) },
+    { name: 'wait for the image', run: waitForTheImage },
+  ];
+}
 
-async function createTheImage(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult> {
+async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboots: RebootLedger): Promise<StepResult> {
   const obj = state.obj;
   const adopted = await adoptImage(cloud, obj);
   if (adopted) {
@@ -27,6 +31,14 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState): Promi
     checkInstanceState(instance);
     // A stopped instance needs no reboot: the cloud forces NoReboot (3.4 CreateImageTask does the same).
     state.status.indications = [instance.state === 'stopped' ? 'WasStopped' : obj.spec.noReboot ? 'NoReboot' : 'Rebooted'];
+    if (state.status.indications[0] === 'Rebooted') {
+      // The cloud's CreateImage reboots the instance: it waits its turn like any other reboot of the instance.
+      const decision = await reboots.decide(cloud.gw.settings.ec2Endpoint, instance.instanceId, ownerTagValue(obj));
+      if (decision.kind === 'wait') {
+        state.reconciling('Rebooting', `waiting for an earlier reboot of instance ${instance.instanceId} to settle before CreateImage reboots it`);
+        return { requeueAfterMs: decision.ms };
+      }
+    }
     let imageId: string | undefined;
     try {
       imageId = await createImage(cloud.gw, {

@@ -8,6 +8,7 @@ import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './imag
 import { rememberCreated } from './ownership.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
+import type { RebootLedger } from './reboot-ledger.ts';
 import type { ImageCaptureState } from './state.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkInstanceState } from './validate.ts';
@@ -15,6 +16,8 @@ import { checkInstanceState } from './validate.ts';
 export interface OrchestratedOptions {
   /** After RebootInstances the instance stays `running` in Describe; give the guest this long to come back. */
   rebootSettleMs: number;
+  /** Reboots per instance as every operator process sees them. */
+  reboots: RebootLedger;
 }
 
 /** The steps of strategy Orchestrated: reboot (unless noReboot or stopped), snapshot every volume, register. */
@@ -27,13 +30,6 @@ export function orchestratedSteps(opts: OrchestratedOptions): Step<ImageCaptureS
   ];
 }
 
-/**
- * The last reboot this process sent to each instance (`<cloud>/<instance>`): reboots are serialized per instance
- * across captures, and captures whose requests came before a reboot was sent share it.
- */
-const reboots = new Map<string, { sentAt: number }>();
-
-/** Reboot at most once: the request is written to status before RebootInstances is sent. */
 async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo, opts: OrchestratedOptions): Promise<StepResult | undefined> {
   const obj = state.obj;
   const cond = state.condition('InstanceQuiesced');
@@ -53,30 +49,25 @@ async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: Ins
   }
   const requestedAt = Date.parse(cond.lastTransitionTime);
   if (!state.status.indications?.includes('Rebooted')) {
-    const key = `${cloud.gw.id}/${instance.instanceId}`;
-    const last = reboots.get(key);
-    const now = Date.now();
-    // A reboot sent since this capture asked for one serves it too: captures asking together share one.
-    if (last && last.sentAt >= requestedAt) {
-      state.status.indications = ['Rebooted'];
-      return { checkpoint: true, requeueAfterMs: Math.max(500, last.sentAt + opts.rebootSettleMs - now) };
+    const decision = await opts.reboots.decide(cloud.gw.settings.ec2Endpoint, instance.instanceId, ownerTagValue(obj), requestedAt);
+    if (decision.kind === 'wait') return { requeueAfterMs: decision.ms };
+    if (decision.kind === 'send') {
+      try {
+        await rebootInstance(cloud.gw, instance.instanceId);
+      } catch (err) {
+        throw outcomeOfCloudError(err, `RebootInstances ${instance.instanceId}`);
+      }
     }
-    // One disruptive operation per instance at a time: an earlier reboot settles before the next is sent.
-    if (last && now < last.sentAt + opts.rebootSettleMs) return { requeueAfterMs: Math.max(200, last.sentAt + opts.rebootSettleMs - now) };
-    reboots.set(key, { sentAt: now });
-    try {
-      await rebootInstance(cloud.gw, instance.instanceId);
-    } catch (err) {
-      if (reboots.get(key)?.sentAt === now) reboots.delete(key);
-      throw outcomeOfCloudError(err, `RebootInstances ${instance.instanceId}`);
-    }
-    if (reboots.size > 10_000) reboots.delete(reboots.keys().next().value!);
+    const sentAt = decision.kind === 'shared' ? decision.sentAt : Date.now();
     state.status.indications = ['Rebooted'];
-    return { checkpoint: true, requeueAfterMs: opts.rebootSettleMs };
+    return { checkpoint: true, requeueAfterMs: Math.max(500, sentAt + opts.rebootSettleMs - Date.now()) };
   }
-  const waited = Date.now() - requestedAt;
-  if (instance.state !== 'running' || waited < opts.rebootSettleMs) {
-    return { requeueAfterMs: Math.max(500, opts.rebootSettleMs - waited) };
+  // Settled once the latest reboot of the instance (ours, one we shared, or a later one of another capture) has had
+  // its time: a snapshot never starts while the guest may be going down.
+  const lastSent = await opts.reboots.lastSentAt(cloud.gw.settings.ec2Endpoint, instance.instanceId);
+  const settledAt = Math.max(requestedAt, lastSent ?? 0) + opts.rebootSettleMs;
+  if (instance.state !== 'running' || Date.now() < settledAt) {
+    return { requeueAfterMs: Math.max(500, settledAt - Date.now()) };
   }
   state.step('InstanceQuiesced', 'True', 'Rebooted', `instance ${instance.instanceId} was rebooted and is running again`);
   return undefined;

@@ -19,7 +19,7 @@ function forStrategy(strategy: string, steps: Step<ImageCaptureState>[]): Step<I
 export function captureSteps(events: EventSink<ImageCapture>, opts: OrchestratedOptions): Step<ImageCaptureState>[] {
   return [
     { name: 'validate', when: (s) => !s.status.strategy, run: (cloud, s) => validate(cloud, s, events) },
-    ...forStrategy('CreateImage', createImageSteps),
+    ...forStrategy('CreateImage', createImageSteps(opts.reboots)),
     ...forStrategy('Orchestrated', orchestratedSteps(opts)),
     {
       name: 'verify that the image boots',

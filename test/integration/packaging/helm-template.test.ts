@@ -78,7 +78,7 @@ describe('Helm chart (rendered offline)', function () {
       expect(binding.roleRef.name).to.equal(role.metadata.name);
       expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'eio-eucalyptus-image-operator', namespace: NS }]);
       const lease = findObject(objects, 'Role', 'eio-eucalyptus-image-operator-leader-election', NS) as unknown as { rules: Rule[] };
-      expect(lease.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+      expect(lease.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update', 'delete'] }]);
       expect(objects.filter((o) => o.kind === 'Role')).to.have.length(1);
     });
 

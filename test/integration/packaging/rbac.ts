@@ -45,9 +45,9 @@ export function neededIn(namespace: string): Permission[] {
   ];
 }
 
-/** The leader-election Lease, in the operator's namespace. */
+/** Leases in the operator's namespace: leader election and the reboot records. */
 export function leaseNeeds(namespace: string): Permission[] {
-  return ['get', 'create', 'update'].map((verb) => ({ verb, resource: 'leases.coordination.k8s.io', namespace }));
+  return ['get', 'list', 'create', 'update', 'delete'].map((verb) => ({ verb, resource: 'leases.coordination.k8s.io', namespace }));
 }
 
 /** Things a least-privilege operator must never be able to do, wherever it runs. */
