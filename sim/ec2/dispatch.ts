@@ -12,6 +12,7 @@ import { IMPORT_ACTIONS } from './imports.ts';
 import { INSTANCE_ACTIONS } from './instances.ts';
 import { Params, paramMatcher } from './params.ts';
 import { RUN_ACTIONS } from './run-instances.ts';
+import { SECURITY_GROUP_ACTIONS } from './security-groups.ts';
 import { SNAPSHOT_ACTIONS } from './snapshots.ts';
 import { TAG_ACTIONS } from './tags.ts';
 import { VOLUME_ACTIONS } from './volumes.ts';
@@ -19,7 +20,7 @@ import { ZONE_ACTIONS } from './zones.ts';
 
 export const EC2_ACTIONS: Record<string, ActionDef> = {
   ...INSTANCE_ACTIONS, ...VOLUME_ACTIONS, ...SNAPSHOT_ACTIONS, ...IMAGE_ACTIONS, ...TAG_ACTIONS, ...ZONE_ACTIONS,
-  ...BUNDLE_ACTIONS, ...IMPORT_ACTIONS, ...IMAGE_ATTRIBUTE_ACTIONS, ...RUN_ACTIONS,
+  ...BUNDLE_ACTIONS, ...IMPORT_ACTIONS, ...IMAGE_ATTRIBUTE_ACTIONS, ...RUN_ACTIONS, ...SECURITY_GROUP_ACTIONS,
 };
 
 const VERSION_RE = /^\d{4}-\d\d-\d\d$/;

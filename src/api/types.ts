@@ -96,6 +96,8 @@ export interface ImageCaptureStatus {
   /** The boot verification's test instance and result. */
   bootCheck?: { instanceId?: string; startedAt?: string; result?: 'Passed' | 'Failed'; terminated?: boolean };
   launchPermissions?: string[];
+  /** The cloud the objects were created in (see CloudIdentity). */
+  cloud?: CloudIdentity;
 }
 
 export interface ImageCapture {
@@ -138,6 +140,16 @@ export interface InstanceBundleStatus {
   conditions?: Condition[];
   /** The launch permissions this bundle granted on its registered image (only these are revoked). */
   launchPermissions?: string[];
+  /** The cloud the objects were created in (see CloudIdentity). */
+  cloud?: CloudIdentity;
+}
+
+/** Where a resource's cloud objects were created: endpoint, region, account and a hash of the access key id. */
+export interface CloudIdentity {
+  endpoint: string;
+  region: string;
+  accountId?: string;
+  credentials: string;
 }
 
 export interface InstanceBundle {

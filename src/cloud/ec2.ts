@@ -9,3 +9,4 @@ export * from './ec2/bundles.ts';
 export * from './ec2/tags.ts';
 export * from './ec2/volumes.ts';
 export * from './ec2/zones.ts';
+export * from './ec2/account.ts';

@@ -223,3 +223,15 @@ export const appliedLaunchPermissions: Schema = {
   items: { type: 'string', maxLength: 12, description: 'A 12-digit account id, or all.' },
   description: 'The launch permissions this resource granted on the image; only these are ever revoked.',
 };
+
+/** Where a resource's cloud objects were made (written before the first creating call). */
+export const cloudIdentity: Schema = {
+  type: 'object',
+  description: 'The cloud this resource\'s objects were created in, recorded before the first creating call: they are never looked up, changed or deleted through a CloudProfile that points elsewhere.',
+  properties: {
+    endpoint: { type: 'string', maxLength: 2048, description: 'EC2 endpoint URL.' },
+    region: { type: 'string', maxLength: 128, description: 'Region.' },
+    accountId: { type: 'string', maxLength: 64, description: 'Account, as the cloud named the owner of the source instance.' },
+    credentials: { type: 'string', maxLength: 64, description: 'sha256: and 16 hex digits of the SHA-256 of the access key id (never the key).' },
+  },
+};

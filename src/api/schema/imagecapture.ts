@@ -4,7 +4,7 @@ import type { KindDefinition, Schema } from './openapi.ts';
 import {
   DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
   cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription, imageName,
-  immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, tags, timestamp,
+  immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, tags, timestamp, cloudIdentity,
 } from './common.ts';
 
 const blockDeviceMapping: Schema = {
@@ -168,6 +168,7 @@ const status: Schema = {
         terminated: { type: 'boolean', description: 'The test instance was terminated.' },
       },
     },
+    cloud: cloudIdentity,
     launchPermissions: appliedLaunchPermissions,
     observedGeneration,
     conditions,

@@ -3,7 +3,7 @@ import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
   BUCKET_PATTERN, cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription,
-  imageName, immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, timestamp, withRule,
+  imageName, immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, timestamp, withRule, cloudIdentity,
 } from './common.ts';
 
 const spec: Schema = {
@@ -75,6 +75,7 @@ const status: Schema = {
     imageId: cloudId('Id of the registered image.'),
     startedAt: timestamp('When the bundle task was started.'),
     completedAt: timestamp('When the bundle completed or failed.'),
+    cloud: cloudIdentity,
     launchPermissions: appliedLaunchPermissions,
     observedGeneration,
     conditions,

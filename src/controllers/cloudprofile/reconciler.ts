@@ -6,7 +6,7 @@ import type { Reason } from '../../api/reasons.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
 import type { Capabilities, DetectionResult } from '../../cloud/capabilities.ts';
 import { CloudError, isCloudErrorCode } from '../../cloud/errors.ts';
-import { describeAvailabilityZones } from '../../cloud/ec2.ts';
+import { describeAccountId, describeAvailabilityZones } from '../../cloud/ec2.ts';
 import { checkFlowCalls, FlowCallRefused } from '../../cloud/flow-calls.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
@@ -52,6 +52,12 @@ export class CloudProfileReconciler {
         throw new CloudError('retryable', 'NotACloudAnswer', 'DescribeAvailabilityZones: the answer names no availability zone', 'DescribeAvailabilityZones', 200);
       }
       const flowCalls = await checkFlowCalls(gw);
+      // Recorded by captures and bundles with the endpoint: a new key of the same account is the same cloud. Unknown
+      // (the call refused) leaves them comparing the key itself.
+      status.accountId = await describeAccountId(gw).catch((err: unknown) => {
+        this.deps.log.info({ profile: key, err: String(err) }, 'the cloud did not tell the account of the credentials');
+        return undefined;
+      });
       const detection = await this.deps.capabilities(gw);
       const caps = detection.capabilities;
       status.capabilities = { ...caps };
@@ -97,10 +103,9 @@ export class CloudProfileReconciler {
     status.lastCheckedAt = new Date().toISOString();
     status = observeGeneration(status, gen);
     await this.deps.patchStatus(obj, status);
-    if (ready !== wasReady) {
-      if (ready) this.deps.events.normal(obj, 'Ready', 'credentials accepted and capabilities detected');
-      this.deps.profileChanged(namespace, name);
-    }
+    if (ready && !wasReady) this.deps.events.normal(obj, 'Ready', 'credentials accepted and capabilities detected');
+    // Readiness changed, or the spec did (a repointed profile is another cloud for what its resources made).
+    if (ready !== wasReady || obj.status?.observedGeneration !== gen || obj.status?.accountId !== status.accountId) this.deps.profileChanged(namespace, name);
     return { requeueAfterMs: ready ? this.deps.recheckReadyMs : this.deps.recheckNotReadyMs };
   }
 }

@@ -142,6 +142,7 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
     deletion: {
       // Creating calls happen only after the strategy is recorded; any id in status is a cloud object.
       madeAnything: ({ status: s }) => !!(s.strategy || s.imageId || s.snapshots?.some((x) => x.snapshotId)),
+      retainNeedsCloud: ({ obj, status: s }) => !(s.completedAt && s.imageId) || (!!obj.spec.revokeLaunchPermissionsOnDeletion && !!s.launchPermissions?.length),
       recordedObjects({ status: s }) {
         const ids = [s.imageId, ...(s.snapshots ?? []).map((x) => x.snapshotId)];
         return [...new Set(ids.filter((x): x is string => !!x))];

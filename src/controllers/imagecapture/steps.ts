@@ -46,6 +46,7 @@ async function validate(cloud: KindCloud, state: ImageCaptureState, events: Even
   checkBootSpec(state);
   const instance = await state.instance(cloud);
   checkInstanceState(instance);
+  state.account = instance.ownerId;
   const strategy = chooseStrategy(obj, instance, cloud);
   await checkImageName(cloud, obj);
   state.status.strategy = strategy;

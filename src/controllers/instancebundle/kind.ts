@@ -62,6 +62,7 @@ export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logge
     deletion: {
       // BundleStored is written before BundleInstance is sent: without it (and without ids) nothing exists in the cloud.
       madeAnything: (state) => !!(state.status.bundleId || state.status.imageId || state.condition('BundleStored')),
+      retainNeedsCloud: ({ obj, status: s }) => !(s.completedAt && s.state === 'complete') || (!!obj.spec.revokeLaunchPermissionsOnDeletion && !!s.launchPermissions?.length),
       recordedObjects(state) {
         const s = state.status;
         const { bucket, prefix } = state.obj.spec.storage;

@@ -42,6 +42,7 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   state.phase('Pending');
   state.reconciling('Validating', `validating instance ${spec.instanceId}`);
   const instance = await loadInstance(cloud, spec.instanceId);
+  state.account = instance.ownerId;
   checkBundleable(instance, cloud.capabilities, spec.storage.prefix);
   await checkImageNameFree(cloud, state.obj);
   await ensureStorage(cloud, state.obj, events);

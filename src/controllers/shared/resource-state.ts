@@ -17,6 +17,8 @@ export interface StatusShape {
 export class ResourceState<T extends KubernetesObject & { status?: S }, S extends StatusShape, P extends string = NonNullable<S['phase']>> {
   readonly obj: T;
   status: S;
+  /** The account the cloud named as the source instance's owner in this pass (recorded with the cloud identity). */
+  account?: string;
   private readonly original: string;
 
   constructor(obj: T) {

@@ -9,10 +9,12 @@ import type { Logger } from 'pino';
 import { ABANDON_ANNOTATION } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
 import { Reasons, type EventReason, type Reason } from '../../api/reasons.ts';
+import { describeAccountId } from '../../cloud/ec2.ts';
 import { CloudError } from '../../cloud/errors.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { CloudResolver } from './cloud-resolver.ts';
 import type { KindCloud } from './cloud-context.ts';
+import { compareIdentity, describeIdentity, identityOf, type CloudIdentity } from './cloud-identity.ts';
 import { abandonRequested, BlockedNotices, deletionBlocked } from './deletion.ts';
 import { StallError, WaitError } from './outcomes.ts';
 import type { ResourceState, StatusShape } from './resource-state.ts';
@@ -87,6 +89,11 @@ export interface KindDefinition<T extends AnyResource<S>, S extends StatusShape,
   deletion: {
     /** False when status proves that no creating call was ever made (deletion then needs no cloud call). */
     madeAnything(state: St): boolean;
+    /**
+     * Whether deletion with Retain has anything to do in the cloud: a finished resource keeps everything and needs
+     * the cloud only to revoke launch permissions; an unfinished one removes its temporary objects.
+     */
+    retainNeedsCloud(state: St): boolean;
     /** The cloud objects status knows of, for the Events of a blocked or abandoned deletion. */
     recordedObjects(state: St): string[];
     /** Event text when nothing was created. */
@@ -122,15 +129,17 @@ export interface StepReconcilerDeps<T, S> {
   cancelPollMs: number;
 }
 
-/** Stalls caused by something outside the resource (profile, Secret): re-evaluated on every pass. */
-export const RECOVERABLE: ReadonlySet<Reason> = new Set([Reasons.CloudProfileNotFound, Reasons.CredentialsSecretNotFound, Reasons.CredentialsSecretInvalid]);
+/** Stalls caused by something outside the resource (profile, Secret, a repointed profile): re-evaluated on every pass. */
+export const RECOVERABLE: ReadonlySet<Reason> = new Set([Reasons.CloudProfileNotFound, Reasons.CredentialsSecretNotFound, Reasons.CredentialsSecretInvalid, Reasons.CloudChanged]);
 /** How often a recoverable stall or a blocked deletion looks again. */
 const RECHECK_MS = 30_000;
 /** Steps run at most this many times in one pass (a step asking `again` each time is a bug, not a loop). */
 const MAX_PASSES = 6;
 
-export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { startedAt?: string }, St extends ResourceState<T, S>> {
+export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { startedAt?: string; cloud?: CloudIdentity }, St extends ResourceState<T, S>> {
   private readonly blocked = new BlockedNotices();
+  /** The account of each access key (`profile|key`), asked once when a key differs from the recorded one. */
+  private readonly accounts = new Map<string, Promise<string | undefined>>();
   private readonly kind: KindDefinition<T, S, St>;
   private readonly deps: StepReconcilerDeps<T, S>;
 
@@ -167,9 +176,63 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
     return this.deps.writer.patchStatus(state.obj, { ...state.status, observedGeneration: state.generation });
   }
 
-  private async cloudFor(obj: T): Promise<KindCloud> {
+  private async cloudFor(state: St): Promise<KindCloud> {
+    return (await this.resolveCloud(state)).cloud;
+  }
+
+  /**
+   * The resource's cloud, refused (CloudChanged) when its CloudProfile now points at another endpoint, region or
+   * account than the one its objects were made in: nothing is looked up, changed or deleted there.
+   */
+  private async resolveCloud(state: St): Promise<{ cloud: KindCloud; identity: CloudIdentity }> {
+    const obj = state.obj;
     const { settings } = await this.deps.clouds.resolve(obj.metadata.namespace!, obj.spec.cloudRef);
-    return this.deps.cloudView(settings);
+    const cloud = await this.deps.cloudView(settings);
+    const identity = identityOf(settings, state.account);
+    const recorded = state.status.cloud;
+    if (!recorded) {
+      // Made by an operator that did not record it: the best knowledge is the cloud the profile names now.
+      if (this.kind.deletion.madeAnything(state)) state.status.cloud = identity;
+      return { cloud, identity };
+    }
+    const same = compareIdentity(recorded, identity);
+    if (same === 'otherCloud') throw this.cloudChanged(state, recorded, identity);
+    if (same === 'otherKey') {
+      // Another key at the same endpoint: a rotated key of the same account is the same cloud.
+      const account = await this.accountOf(cloud, settings.id, identity.credentials);
+      if (!recorded.accountId || account !== recorded.accountId) throw this.cloudChanged(state, recorded, { ...identity, ...(account ? { accountId: account } : {}) });
+      state.status.cloud = { ...recorded, credentials: identity.credentials };
+    }
+    return { cloud, identity };
+  }
+
+  private accountOf(cloud: KindCloud, profile: string, credentials: string): Promise<string | undefined> {
+    const key = `${profile}|${credentials}`;
+    let asked = this.accounts.get(key);
+    if (!asked) {
+      asked = describeAccountId(cloud.gw).catch((err: unknown) => {
+        this.accounts.delete(key);
+        // Transient: the pass is retried. Refused: the account cannot be told, so it is not taken as the same.
+        if (err instanceof CloudError && (err.kind === 'retryable' || err.kind === 'throttled')) throw err;
+        return undefined;
+      });
+      this.accounts.set(key, asked);
+      if (this.accounts.size > 1_000) this.accounts.delete(this.accounts.keys().next().value!);
+    }
+    return asked;
+  }
+
+  private cloudChanged(state: St, recorded: CloudIdentity, now: CloudIdentity): StallError {
+    const noun = this.kind.noun;
+    const profile = `CloudProfile ${state.obj.metadata.namespace}/${state.obj.spec.cloudRef?.name ?? '(default)'}`;
+    return new StallError(Reasons.CloudChanged, `the cloud objects of this ${noun} were created in ${describeIdentity(recorded)}, but ${profile} now points at `
+      + `${describeIdentity(now)}: the operator does not look for, change or delete them there. Point the CloudProfile back at that cloud and account to go on; `
+      + `to let this ${noun} go without touching them, delete it (with deletionPolicy Delete, also annotate it ${ABANDON_ANNOTATION}=true)`);
+  }
+
+  /** Before the first creating call's checkpoint: the cloud it is sent to. */
+  private recordCloud(state: St, identity: CloudIdentity): void {
+    if (!state.status.cloud && this.kind.deletion.madeAnything(state)) state.status.cloud = { ...identity, ...(state.account ? { accountId: state.account } : {}) };
   }
 
   private async run(state: St, release: () => void): Promise<Requeue> {
@@ -177,16 +240,16 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
     if (obj.metadata.deletionTimestamp) return this.finalize(state, release);
     if (state.stalledForGeneration && !RECOVERABLE.has(state.condition('Stalled')?.reason as Reason)) {
       // A failed resource whose temporary objects were still busy finishes its cleanup.
-      if (this.kind.failureCleanup.unfinished?.(state)) return this.kind.failureCleanup.run(() => this.cloudFor(obj), state);
+      if (this.kind.failureCleanup.unfinished?.(state)) return this.kind.failureCleanup.run(() => this.cloudFor(state), state);
       return {};
     }
     // Stalled for an earlier generation: only an edit (a new generation) gets here, never a resync or a restart.
     if (state.status.phase === 'Failed' && state.condition('Stalled')?.status === 'True') this.startNewAttempt(state);
     // Done: the pass still records the new generation (in reconcile), so an edit reads as acknowledged.
-    if (state.status.phase === 'Available') return this.kind.whenAvailable ? this.kind.whenAvailable(() => this.cloudFor(obj), state) : {};
+    if (state.status.phase === 'Available') return this.kind.whenAvailable ? this.kind.whenAvailable(() => this.cloudFor(state), state) : {};
     if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
 
-    const cloud = await this.cloudFor(obj);
+    const { cloud, identity } = await this.resolveCloud(state);
     state.status.startedAt ??= new Date().toISOString();
     if (this.timeLeft(state) <= 0) {
       throw new StallError(Reasons.Timeout, `the ${this.kind.noun} did not finish within spec.timeout (${obj.spec.timeout ?? '2h'}); ${this.kind.timeoutConsequence}`);
@@ -197,11 +260,13 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       const result = await this.runSteps(cloud, state);
       if (state.status.phase !== before) this.deps.events.normal(obj, `Phase${state.status.phase}` as EventReason, `${this.kind.noun} is now ${state.status.phase}`);
       if (!result) {
+        this.recordCloud(state, identity);
         const next = await this.kind.complete(cloud, state);
         this.deps.forget(state.key);
         return next;
       }
       if (result.event) this.deps.events.normal(obj, result.event.reason, result.event.message);
+      this.recordCloud(state, identity);
       if (result.checkpoint) await this.write(state);
       if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, Math.max(100, this.timeLeft(state) + 100)) };
     }
@@ -253,13 +318,20 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       this.deps.log.warn({ key: state.key, objects }, 'deletion abandoned the cloud objects');
       return this.release(state, release);
     }
+    // Retain of a finished resource keeps everything: no cloud, whatever became of its CloudProfile or Secret.
+    if (policy === 'Retain' && !deletion.retainNeedsCloud(state)) {
+      this.deps.events.normal(obj, 'Deleted', `deletionPolicy Retain: kept ${objects.length ? objects.join(', ') : 'nothing'}; no cloud call needed`);
+      return this.release(state, release);
+    }
     if (state.status.phase !== 'Deleting') {
       state.phase('Deleting' as never);
       this.deps.events.normal(obj, 'PhaseDeleting', `deleting with deletionPolicy ${policy}`);
     }
     let step = `waiting for CloudProfile ${obj.spec.cloudRef?.name ?? '(default)'}`;
+    let reached = false;
     try {
-      const cloud = await this.cloudFor(obj);
+      const cloud = await this.cloudFor(state);
+      reached = true;
       step = deletion.describe(policy);
       state.reconciling(Reasons.Deleting, `deletionPolicy ${policy}: ${step}`);
       const result = await deletion.cleanUp(cloud, state, policy);
@@ -271,6 +343,13 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);
       this.deps.log.info({ key: state.key, policy, deleted: result.deleted, kept: result.kept }, `${this.kind.noun} deleted`);
     } catch (err) {
+      if (policy === 'Retain' && !reached && (err instanceof StallError || err instanceof WaitError)) {
+        // Retain keeps the cloud objects anyway: a cloud this resource cannot use (CloudProfile or Secret gone or not
+        // Ready, another cloud) does not hold the deletion; its unfinished temporary objects stay too.
+        const what = objects.length ? objects.join(', ') : 'whatever carries the owner tag';
+        this.deps.events.warning(obj, 'RetainedWithoutCloud', `deletionPolicy Retain, and ${err.message}: released without a cloud call; left in the cloud: ${what}${deletion.abandonHint?.(state) ?? ''}`);
+        return this.release(state, release);
+      }
       const blocked = deletionBlocked(err, step, objects);
       state.reconciling(blocked.reason, blocked.message);
       const previous = before?.status === 'True' ? before.reason : undefined;
@@ -303,7 +382,7 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       if (!alreadyStalled) {
         this.deps.events.warning(obj, err.reason, err.message);
         this.deps.log.warn({ key: state.key, reason: err.reason }, err.message);
-        if (this.kind.cleanupReasons.has(err.reason)) return this.kind.failureCleanup.run(() => this.cloudFor(obj), state);
+        if (this.kind.cleanupReasons.has(err.reason)) return this.kind.failureCleanup.run(() => this.cloudFor(state), state);
       }
       // Stalls about the cloud or its Secret clear themselves when those are fixed: look again later.
       return RECOVERABLE.has(err.reason) ? { requeueAfterMs: RECHECK_MS } : {};

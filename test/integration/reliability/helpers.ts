@@ -1,6 +1,7 @@
 // Helpers for the reliability tests: operator processes with their output kept, the Lease holder, and a wait
 // until every tracked resource has settled (Ready, Stalled, or gone).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import type { Condition } from '../../../src/api/types.ts';
 import { runId, waitFor } from '../../env/index.ts';
@@ -100,4 +101,10 @@ export type WithStatus = { metadata?: { name?: string }; status?: Record<string,
 /** A condition of any object read from the API server. */
 export function condOf(o: unknown, type: string): Cond | undefined {
   return ((o as WithStatus | undefined)?.status?.conditions ?? []).find((c) => c.type === type);
+}
+
+/** The Events of one object of the scenario's namespace. */
+export async function eventsOf(s: Scenario, name: string): Promise<CoreV1Event[]> {
+  const core = s.env.kubeConfig.makeApiClient(CoreV1Api);
+  return (await core.listNamespacedEvent({ namespace: s.namespace, fieldSelector: `involvedObject.name=${name}` })).items;
 }

@@ -1,19 +1,13 @@
 // A failed resource resumes only when its spec is edited, and then as a fresh attempt from what the cloud still
 // holds: a timed-out capture whose snapshots were cleaned up makes new ones (no reference to the deleted ones),
 // and a stalled capture is left alone across an operator restart until it is edited.
-import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { ImageCapture } from '../../../src/api/types.ts';
 import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, ownedObjects, seedInstance } from '../imagecapture/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker } from './invariants.ts';
-import { condOf, createCalls, diffCalls } from './helpers.ts';
-
-export async function eventsOf(s: Scenario, name: string): Promise<CoreV1Event[]> {
-  const core = s.env.kubeConfig.makeApiClient(CoreV1Api);
-  return (await core.listNamespacedEvent({ namespace: s.namespace, fieldSelector: `involvedObject.name=${name}` })).items;
-}
+import { condOf, createCalls, diffCalls, eventsOf } from './helpers.ts';
 
 async function patchSpec(s: Scenario, plural: string, name: string, spec: Record<string, unknown>): Promise<void> {
   const r = await s.env.kubectl(['patch', plural, name, '-n', s.namespace, '--type=merge', '-p', JSON.stringify({ spec })]);
