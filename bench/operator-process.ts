@@ -1,10 +1,13 @@
 // The operator as a child process, so memory and CPU figures are its own: peak RSS from /proc/<pid>/status
 // (VmHWM) and CPU seconds from /proc/<pid>/stat (utime + stime), plus its /readyz and /metrics.
-import { mkdirSync, readFileSync } from 'node:fs';
+// It runs as shipped: the compiled dist/ build (`npm run build`) with the chart's NODE_OPTIONS; the naive
+// baseline runs the same compiled code (bench/use-dist.ts).
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/env/free-port.ts';
 import { spawnTracked, type TrackedProcess } from '../test/env/processes.ts';
 import { GiveUp, waitFor } from '../test/env/wait-for.ts';
+import { chartNodeOptions } from './node-options.ts';
 import { root } from './world.ts';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -37,9 +40,11 @@ export interface OperatorProcess {
 
 export async function startOperatorProcess(o: OperatorOptions): Promise<OperatorProcess> {
   mkdirSync(o.logDir, { recursive: true });
+  if (!existsSync(join(root, 'dist/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (scripts/bench.sh does)');
   const healthPort = await freePort();
   const t0 = performance.now();
-  const proc: TrackedProcess = spawnTracked(`operator-${o.label}`, process.execPath, [join(root, o.naive ? 'bench/naive-operator.ts' : 'src/main.ts')], {
+  const args = o.naive ? ['--import', join(root, 'bench/use-dist.ts'), join(root, 'bench/naive-operator.ts')] : [join(root, 'dist/main.js')];
+  const proc: TrackedProcess = spawnTracked(`operator-${o.label}`, process.execPath, args, {
     logPath: join(o.logDir, `operator-${o.label}.log`),
     cwd: root,
     env: {
@@ -51,6 +56,7 @@ export async function startOperatorProcess(o: OperatorOptions): Promise<Operator
       EIO_LOG_LEVEL: 'warn',
       // eucasim listens on loopback, which production refuses.
       EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8',
+      NODE_OPTIONS: chartNodeOptions(),
       ...o.env,
     },
   });

@@ -1,6 +1,7 @@
 // Prints the benchmark's table: each batched figure with the naive figure and their ratio beside it.
 import type { CacheResult } from './cache.ts';
 import type { FlowResult } from './flow.ts';
+import { renderHeapSummary } from './heap-summary.ts';
 import type { RateLimitResult } from './rate-limit.ts';
 import type { RestartResult } from './restart.ts';
 
@@ -41,6 +42,7 @@ export function renderTable(r: BenchResults): string {
     for (const [label, x] of [['first', c.first], ['after SIGKILL', c.restart]] as const) {
       lines.push(`| ${label} | ${f(x.readyS)} | ${f(x.reconciledS)} | ${f(x.peakRssMb, 0)} | ${f(x.rssMb, 0)} | ${f(x.cpuSeconds)} | ${Object.entries(x.cloudCalls).map(([a, n]) => `${a} ${n}`).join(', ') || 'none'} |`);
     }
+    if (c.heap) lines.push('', renderHeapSummary(c.heap, c.n));
   }
   if (r.restart) {
     const x = r.restart;

@@ -5,7 +5,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, Command, MetadataBearer } from '@smithy/types';
 import type { Logger } from 'pino';
 import type { Capabilities } from './capabilities.ts';
@@ -14,6 +14,7 @@ import { EndpointPolicy } from './endpoint-policy.ts';
 import { CloudError, classify } from './errors.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { UnknownActionAnswers } from './unknown-actions.ts';
+import { loadS3Sdk } from './s3-sdk.ts';
 import { S3SigV2Signer } from './s3-sigv2.ts';
 import { fingerprint, type CloudSettings } from './settings.ts';
 
@@ -81,9 +82,13 @@ export class CloudGateway {
   readonly settings: CloudSettings;
   readonly fingerprint: string;
   readonly ec2: EC2Client;
-  /** S3 with the SDK's SigV4 signer, and the same client with SigV2 (HMAC-SHA1) for Walrus and the 4.0 object storage. */
-  readonly s3v4: S3Client;
-  readonly s3v2: S3Client;
+  /**
+   * S3 with the SDK's SigV4 signer, and the same client with SigV2 (HMAC-SHA1) for Walrus and the 4.0 object
+   * storage: each made on its first call (the S3 SDK is loaded only then, see s3-sdk.ts).
+   */
+  private readonly s3Clients: { v2?: Promise<S3Client>; v4?: Promise<S3Client> } = {};
+  private readonly s3Options: S3ClientConfig;
+  private destroyed = false;
   /** Set once the cloud refused a multi-object delete: objects are then deleted one by one. */
   multiDeleteRefused = false;
   readonly limiter: TokenBucket;
@@ -127,16 +132,14 @@ export class CloudGateway {
       },
     };
     this.ec2 = new EC2Client({ ...common, endpoint: settings.ec2Endpoint });
-    const s3Options = {
+    this.s3Options = {
       ...common,
       endpoint: settings.s3Endpoint ?? settings.ec2Endpoint,
       forcePathStyle: true,
       // Walrus and other S3 look-alikes do not know the newer flexible checksums.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    } as const;
-    this.s3v4 = new S3Client(s3Options);
-    this.s3v2 = new S3Client({ ...s3Options, signer: new S3SigV2Signer(settings.credentials) });
+    };
     if (settings.apiVersion) {
       this.ec2.middlewareStack.add(apiVersionMiddleware(settings.apiVersion), {
         step: 'build',
@@ -151,9 +154,14 @@ export class CloudGateway {
     return this.settings.s3Signature ?? this.capabilities?.s3Signature ?? 'v4';
   }
 
-  /** The S3 client that signs the way this cloud accepts. */
-  get s3(): S3Client {
-    return this.s3Signature === 'v2' ? this.s3v2 : this.s3v4;
+  /** The S3 client that signs with `signature`, made (and the S3 SDK loaded) on first use. */
+  private s3Client(signature: 'v2' | 'v4'): Promise<S3Client> {
+    return this.s3Clients[signature] ??= loadS3Sdk().then(({ S3Client }) => {
+      const client = new S3Client(signature === 'v2' ? { ...this.s3Options, signer: new S3SigV2Signer(this.settings.credentials) } : this.s3Options);
+      // A gateway destroyed while the SDK was loading must not leave a client behind.
+      if (this.destroyed) client.destroy();
+      return client;
+    });
   }
 
   /**
@@ -168,8 +176,7 @@ export class CloudGateway {
     // The deadline aborts the request itself (socket destroyed), not merely a timer that logs.
     const deadline = AbortSignal.timeout(this.callTimeoutMs);
     try {
-      const s3 = opts.s3Signature ? (opts.s3Signature === 'v2' ? this.s3v2 : this.s3v4) : this.s3;
-      const client = service === 's3' ? s3 : this.ec2;
+      const client = service === 's3' ? await this.s3Client(opts.s3Signature ?? this.s3Signature) : this.ec2;
       const out = await (client.send as (c: unknown, o: unknown) => Promise<O>).call(client, command, { abortSignal: deadline });
       this.count(command, action, 'success', started);
       this.answered();
@@ -230,8 +237,8 @@ export class CloudGateway {
   destroy(): void {
     this.limiter.stop();
     this.ec2.destroy();
-    this.s3v4.destroy();
-    this.s3v2.destroy();
+    this.destroyed = true;
+    for (const client of Object.values(this.s3Clients)) void client.then((c) => c.destroy());
     for (const a of this.agents) a.destroy();
   }
 }

@@ -1,10 +1,10 @@
 // Which S3 signature the cloud accepts. Walrus 3.x and the Eucalyptus 4.0 object storage take SigV2 only and
 // refuse a SigV4 Authorization header ("Invalid authorization header"); 4.4 and AWS take SigV4. Probed with a
 // read-only ListBuckets, SigV4 first; spec.s3Signature skips the probe.
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { Dialect } from './capabilities.ts';
 import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
+import { loadS3Sdk } from './s3-sdk.ts';
 
 export type S3Signature = 'v2' | 'v4';
 
@@ -29,6 +29,7 @@ export async function detectS3Signature(gw: CloudGateway, dialect: Dialect, evid
     return { signature: gw.settings.s3Signature };
   }
   const fallback: S3Signature = dialect === 'eucalyptus' ? 'v2' : 'v4';
+  const { ListBucketsCommand } = await loadS3Sdk();
   let v4Error: unknown;
   try {
     await gw.send(new ListBucketsCommand({}), { s3Signature: 'v4' });

@@ -1,11 +1,9 @@
 // The S3 (Walrus / object storage) operations the bundle flows need: the bundle bucket and its objects. Only
 // what every Eucalyptus version has: ListObjects v1 (no Eucalyptus has ListObjectsV2) and single-object deletes
 // where multi-object delete is missing (before 4.4.2).
-import {
-  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListObjectsCommand,
-} from '@aws-sdk/client-s3';
 import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
+import { loadS3Sdk } from './s3-sdk.ts';
 
 export interface S3ObjectInfo {
   key: string;
@@ -18,6 +16,7 @@ export interface S3ObjectInfo {
  * signature scheme ("Invalid authorization header") from refused credentials.
  */
 export async function bucketExists(gw: CloudGateway, bucket: string): Promise<boolean> {
+  const { ListObjectsCommand } = await loadS3Sdk();
   try {
     await gw.send(new ListObjectsCommand({ Bucket: bucket, MaxKeys: 1 }));
     return true;
@@ -36,6 +35,7 @@ export async function ensureBucket(gw: CloudGateway, bucket: string, create: boo
   if (!create) {
     throw new CloudError('terminal', 'NoSuchBucket', `bucket ${bucket} does not exist and createBucket is false`, 'HeadBucket', 404);
   }
+  const { CreateBucketCommand } = await loadS3Sdk();
   try {
     await gw.send(new CreateBucketCommand({ Bucket: bucket }));
     return 'created';
@@ -47,6 +47,7 @@ export async function ensureBucket(gw: CloudGateway, bucket: string, create: boo
 
 /** Every object under the prefix: ListObjects v1, paged by marker. */
 export async function listObjects(gw: CloudGateway, bucket: string, prefix: string): Promise<S3ObjectInfo[]> {
+  const { ListObjectsCommand } = await loadS3Sdk();
   const out: S3ObjectInfo[] = [];
   let marker: string | undefined;
   do {
@@ -74,6 +75,7 @@ function isMultiDeleteRefused(err: unknown): boolean {
  * the cloud has it: not over SigV2 (Walrus, 4.0 object storage), nor after the cloud refused it once.
  */
 export async function deleteObjects(gw: CloudGateway, bucket: string, keys: string[]): Promise<number> {
+  const { DeleteObjectCommand } = await loadS3Sdk();
   let deleted = 0;
   for (let i = 0; i < keys.length; i += 1000) {
     const chunk = keys.slice(i, i + 1000);
@@ -95,6 +97,7 @@ export async function deleteObjects(gw: CloudGateway, bucket: string, keys: stri
 }
 
 async function deleteBatch(gw: CloudGateway, bucket: string, chunk: string[]): Promise<number> {
+  const { DeleteObjectsCommand } = await loadS3Sdk();
   const res = await gw.send(new DeleteObjectsCommand({
     Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
   }));

@@ -1,5 +1,6 @@
 // The chart rendered offline: lint, the objects and settings each values fixture produces, and the values
 // schema refusing bad values with a message that names the offending value.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -61,6 +62,15 @@ describe('Helm chart (rendered offline)', function () {
       });
       // No endpoint list: loopback, link-local and metadata addresses stay refused.
       expect(envOf(c)).to.not.have.any.keys('EIO_DEFAULT_CLOUD', 'EIO_WATCH_NAMESPACES', 'EIO_ALLOWED_ENDPOINTS', 'EIO_WORKERS_PER_CLOUD');
+    });
+
+    it('passes the heap flags of values.nodeOptions as NODE_OPTIONS, which Node accepts there', function () {
+      const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { nodeOptions: string };
+      const nodeOptions = envOf(operatorContainer(objects)).NODE_OPTIONS;
+      expect(nodeOptions).to.equal(values.nodeOptions).and.match(/--max-old-space-size=\d+/);
+      // Node refuses to start on a flag NODE_OPTIONS may not carry (e.g. --optimize-for-size).
+      const r = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
     });
 
     it('grants exactly the operator\'s permissions cluster-wide, and Leases only in its namespace', function () {
