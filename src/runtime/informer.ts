@@ -9,6 +9,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.ts';
+import { stripUnreadFields, type CacheTransform } from './cache-transform.ts';
 import { logger } from './logger.ts';
 import { informerRelists } from './metrics.ts';
 import { kubeRequest, resourcePath, statusCodeOf } from './rest.ts';
@@ -26,8 +27,11 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Page size of the list calls. */
   pageSize?: number;
-  /** Keep `metadata.managedFields` (dropped by default: they are large and the operator never reads them). */
-  keepManagedFields?: boolean;
+  /**
+   * Applied to every object as it is decoded, before it is cached or handed to handlers (default
+   * stripUnreadFields: no managedFields, no kubectl last-applied copy).
+   */
+  transform?: CacheTransform;
   /** Server-side watch timeout (s); each watch picks a random value in [t, 2t) so replicas do not align. */
   watchTimeoutSeconds?: number;
   log?: Logger;
@@ -274,8 +278,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     if (rv) this.#lastResourceVersion = rv;
   }
 
-  #prepare(obj: T): T {
-    if (!this.options.keepManagedFields && obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  #prepare(decoded: T): T {
+    const obj = (this.options.transform ?? stripUnreadFields)(decoded);
     if (!obj.apiVersion) obj.apiVersion = this.options.apiVersion;
     if (!obj.kind && this.#kind) obj.kind = this.#kind;
     return obj;

@@ -2,6 +2,7 @@
 // must not act on the older copy (it would, for example, reboot an instance a second time), so the objects the
 // API server returned from our writes are kept until the cache has caught up.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { stripUnreadFields } from '../../runtime/cache-transform.ts';
 
 function revision(obj: KubernetesObject | undefined): bigint {
   try {
@@ -15,7 +16,8 @@ export class FreshObjects<T extends KubernetesObject> {
   private readonly written = new Map<string, T>();
 
   record(key: string, obj: T | undefined): void {
-    if (obj?.metadata?.resourceVersion) this.written.set(key, obj);
+    // Kept like a cached object: without the fields no controller reads.
+    if (obj?.metadata?.resourceVersion) this.written.set(key, stripUnreadFields(obj));
   }
 
   /** The newer of the cached object and the last one this controller wrote. */

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { getEnv, startControlPlane, waitFor, type ControlPlane, type TestEnv } from '../../env/index.ts';
+import { keepAllFields, LAST_APPLIED_ANNOTATION } from '../../../src/runtime/cache-transform.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
 import { InformerGroup, type ObjectCache } from '../../../src/runtime/informer-group.ts';
 import { createLogger, setLogger } from '../../../src/runtime/logger.ts';
@@ -101,6 +102,31 @@ describe('runtime Informer on a real API server', function () {
     expect(inf.resyncs).to.equal(0);
     expect(seen.updates).to.deep.equal(['x=2']);
     expect(seen.adds).to.deep.equal(['y']);
+  });
+
+  it('caches objects through its transform: by default without managedFields and kubectl\'s last-applied copy', async () => {
+    const ns = await env.newNamespace('rt-transform');
+    const annotations = { [LAST_APPLIED_ANNOTATION]: '{"data":{"v":"1"}}', keep: 'me' };
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'listed', annotations }, data: { v: '1' } } });
+    const inf = new Informer<V1ConfigMap>({ kubeConfig: env.kubeConfig, apiVersion: 'v1', plural: 'configmaps', namespace: ns });
+    const all = new Informer<V1ConfigMap>({ kubeConfig: env.kubeConfig, apiVersion: 'v1', plural: 'configmaps', namespace: ns, transform: keepAllFields });
+    informers.push(inf, all);
+    const updated: V1ConfigMap[] = [];
+    inf.on('update', (_old, o) => updated.push(o));
+    inf.start();
+    all.start();
+    await Promise.all([inf.synced, all.synced]);
+    // Listed and watched objects alike.
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'watched', annotations }, data: { v: '1' } } });
+    await setV(ns, 'listed', '2');
+    await waitFor(() => inf.get(ns, 'watched') !== undefined && all.get(ns, 'watched') !== undefined && updated.length === 1, { message: 'watch events' });
+    for (const name of ['listed', 'watched']) {
+      expect(inf.get(ns, name)?.metadata?.annotations, name).to.deep.equal({ keep: 'me' });
+      expect(inf.get(ns, name)?.metadata?.managedFields, name).to.equal(undefined);
+      expect(all.get(ns, name)?.metadata?.annotations, name).to.deep.equal(annotations);
+      expect(all.get(ns, name)?.metadata?.managedFields?.length, name).to.be.greaterThan(0);
+    }
+    expect(updated[0]?.metadata?.annotations).to.deep.equal({ keep: 'me' });
   });
 
   it('watches a set of namespaces as one cache', async () => {
