@@ -35,6 +35,8 @@ export interface ControlPlane {
   dir: string;
   /** Creates the ServiceAccount (and its namespace) if missing and returns a kubeconfig using a fresh token. */
   serviceAccountKubeConfig(namespace: string, name: string): Promise<ServiceAccountKubeConfig>;
+  /** Stops the API server for `downMs` (etcd keeps running) and starts it again on the same address. */
+  apiServerOutage(downMs: number): Promise<{ stoppedAt: number; readyAt: number }>;
   stop(): Promise<void>;
 }
 
@@ -114,7 +116,7 @@ async function startProcesses(
   }, { timeoutMs: remaining(), intervalMs: 100, message: 'etcd /health' });
 
   const server = `https://127.0.0.1:${securePort}`;
-  const apiserver = spawnTracked('kube-apiserver', join(binDir, 'kube-apiserver'), [
+  const spawnApiServer = () => spawnTracked('kube-apiserver', join(binDir, 'kube-apiserver'), [
     '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${securePort}`,
     `--etcd-servers=${etcdUrl}`,
     `--cert-dir=${join(dir, 'apiserver-certs')}`,
@@ -134,16 +136,30 @@ async function startProcesses(
     '--profiling=false',
     ...(opts.apiServerArgs ?? []),
   ], { logPath: join(dir, 'kube-apiserver.log') });
+  let apiserver = spawnApiServer();
   started.push(apiserver);
 
   const ca = readFileSync(tls.caCert);
   const cert = readFileSync(tls.adminCert);
   const key = readFileSync(tls.adminKey);
-  await waitFor(async () => {
+  const apiServerReady = (timeoutMs: number) => waitFor(async () => {
     if (apiserver.hasExited()) throw new GiveUp(`kube-apiserver exited (${await apiserver.exited})`);
     if (etcd.hasExited()) throw new GiveUp(`etcd exited (${await etcd.exited})`);
-    return (await httpsGet(`${server}/readyz`, ca, cert, key)) === 200;
-  }, { timeoutMs: remaining(), intervalMs: 200, message: 'kube-apiserver /readyz' });
+    return (await httpsGet(`${server}/readyz`, ca, cert, key).catch(() => 0)) === 200;
+  }, { timeoutMs, intervalMs: 200, message: 'kube-apiserver /readyz' });
+  await apiServerReady(remaining());
+
+  /** Stops the API server (etcd keeps the data), waits `downMs`, starts it again on the same port and waits until ready. */
+  const apiServerOutage = async (downMs: number): Promise<{ stoppedAt: number; readyAt: number }> => {
+    await apiserver.stop();
+    const stoppedAt = Date.now();
+    await new Promise((r) => setTimeout(r, downMs));
+    const i = started.indexOf(apiserver);
+    apiserver = spawnApiServer();
+    started[i] = apiserver;
+    await apiServerReady(90_000);
+    return { stoppedAt, readyAt: Date.now() };
+  };
 
   const kubeconfigPath = join(dir, 'admin.kubeconfig');
   const kubeConfig = writeKubeconfig(kubeconfigPath, server, tls.caCert, 'eio-test-admin',
@@ -163,7 +179,7 @@ async function startProcesses(
     return { kubeConfig: writeKubeconfig(path, server, tls.caCert, user, { kind: 'token', token }), path };
   };
 
-  return { server, kubeconfigPath, kubeConfig, serviceAccountKubeConfig };
+  return { server, kubeconfigPath, kubeConfig, serviceAccountKubeConfig, apiServerOutage };
 }
 
 async function createIfMissing(create: () => Promise<unknown>): Promise<void> {

@@ -42,6 +42,8 @@ export interface TestEnv {
   /** A fresh namespace (generated name with the prefix), deleted at the end of the run. */
   newNamespace(prefix?: string): Promise<string>;
   serviceAccountKubeConfig(namespace: string, name: string): Promise<ServiceAccountKubeConfig>;
+  /** Stops the API server for `downMs` and starts it again on the same address (see ControlPlane). */
+  apiServerOutage(downMs: number): Promise<{ stoppedAt: number; readyAt: number }>;
 }
 
 let envPromise: Promise<TestEnv> | undefined;
@@ -126,5 +128,6 @@ function makeEnv(cp: ControlPlane): TestEnv {
       return name;
     },
     serviceAccountKubeConfig: (namespace, name) => cp.serviceAccountKubeConfig(namespace, name),
+    apiServerOutage: (downMs) => cp.apiServerOutage(downMs),
   };
 }
