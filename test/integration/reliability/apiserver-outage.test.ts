@@ -2,6 +2,7 @@
 // backoff grows meanwhile. When the informers' list/watch answers again, every failed key runs at once with its
 // backoff reset, so the captures finish within moments of the server's return instead of minutes later.
 import { expect } from 'chai';
+import { GROUP, VERSION } from '../../../src/api/constants.ts';
 import type { ImageCapture } from '../../../src/api/types.ts';
 import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
@@ -54,6 +55,8 @@ describe('reliability: API server outage', function () {
     expect(resumeMs).to.be.below(RESUME_BOUND_MS);
     // Nothing was made twice while the writes failed.
     expect(diffCalls(createCalls(s), before)).to.deep.equal({ CreateImage: 0, RegisterImage: 4, CreateSnapshot: 0, BundleInstance: 0, RebootInstances: 0 });
+    // The API server answers 429 "storage is (re)initializing" to lists of a kind until its watch cache is filled again.
+    await waitFor(async () => s.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: s.namespace, plural: 'imagecaptures' }).then(() => true, () => false), { timeoutMs: 30_000, message: 'imagecaptures listable' });
     await checkInvariants(s, { resources: t.resources, baseline });
   });
 });
