@@ -45,6 +45,8 @@ export interface OperatorConfig {
   maxCloudCallTimeoutMs: number;
   /** Most workers of one controller busy with one cloud at a time, so one slow cloud cannot hold them all. */
   workersPerCloud: number;
+  /** Secret in `namespace` holding the key create checkpoints are signed with (made on the first start). */
+  checkpointKeySecret: string;
 }
 
 const DEFAULTS: OperatorConfig = {
@@ -66,6 +68,7 @@ const DEFAULTS: OperatorConfig = {
   cloudCallTimeoutMs: 30_000,
   maxCloudCallTimeoutMs: 5 * 60_000,
   workersPerCloud: 0,
+  checkpointKeySecret: 'eucalyptus-image-operator-checkpoint-key',
 };
 
 type Raw = Record<string, string | undefined>;
@@ -73,7 +76,7 @@ type Raw = Record<string, string | undefined>;
 const KNOWN = new Set(['kubeconfig', 'namespace', 'shard', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
   'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max',
   'verify-available-every', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
-  'max-cloud-call-timeout', 'workers-per-cloud']);
+  'max-cloud-call-timeout', 'workers-per-cloud', 'checkpoint-key-secret']);
 
 function readRaw(argv: string[], env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = {};
@@ -136,6 +139,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     cloudCallTimeoutMs: duration(r['cloud-call-timeout'], DEFAULTS.cloudCallTimeoutMs, 'cloud-call-timeout'),
     maxCloudCallTimeoutMs: duration(r['max-cloud-call-timeout'], DEFAULTS.maxCloudCallTimeoutMs, 'max-cloud-call-timeout'),
     workersPerCloud: 0,
+    checkpointKeySecret: r['checkpoint-key-secret'] || DEFAULTS.checkpointKeySecret,
   };
   // Half the workers by default: a hung cloud holds at most half, the other clouds share the rest.
   cfg.workersPerCloud = int(r['workers-per-cloud'], Math.max(1, Math.ceil(cfg.concurrency / 2)), 'workers-per-cloud', 1);

@@ -15,8 +15,10 @@ import { INSTANCE_BUNDLE, instanceBundleController } from './controllers/instanc
 import { imageScheduleController } from './controllers/imageschedule/controller.ts';
 import { CloudContexts, routeKey, type WatcherSource } from './controllers/shared/cloud-context.ts';
 import { CloudResolver } from './controllers/shared/cloud-resolver.ts';
+import { CreateCallSigner } from './controllers/shared/create-calls.ts';
 import { usesProfile } from './controllers/shared/profile-refs.ts';
 import type { Controller } from './runtime/controller.ts';
+import { loadCheckpointKey } from './runtime/checkpoint-key.ts';
 import { wallClock } from './runtime/clock.ts';
 import { startHealthServer, type HealthServer } from './runtime/health.ts';
 import { Manager } from './runtime/manager.ts';
@@ -74,7 +76,9 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   });
   // A condition message cut to fit the API server's limits keeps its whole text here.
   onTruncated((type, message) => log.info({ condition: type, message }, 'condition message truncated'));
-  const contexts = new CloudContexts(registry, extras.watchers ? { watchers: extras.watchers(wake) } : {});
+  // Create checkpoints in status are signed with a key tenants cannot read, so writing status proves nothing.
+  const createCalls = new CreateCallSigner(await loadCheckpointKey(kubeConfig, cfg.namespace, cfg.checkpointKeySecret));
+  const contexts = new CloudContexts(registry, { createCalls, ...(extras.watchers ? { watchers: extras.watchers(wake) } : {}) });
 
   let captures!: Controller<ImageCapture>;
   let bundles!: Controller<InstanceBundle>;

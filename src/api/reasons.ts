@@ -11,6 +11,7 @@ export const Reasons = Object.freeze({
   InvalidImageName: 'InvalidImageName',
   DuplicateImageName: 'DuplicateImageName',
   ImageNotOwned: 'ImageNotOwned',
+  SnapshotNotOwned: 'SnapshotNotOwned',
   InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',
   UnsupportedByCloud: 'UnsupportedByCloud',
   Timeout: 'Timeout',

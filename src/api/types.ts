@@ -20,6 +20,16 @@ export interface LocalObjectReference {
 
 export type DeletionPolicy = 'Retain' | 'Delete';
 
+export type CreateCallName = 'CreateImage' | 'RegisterImage' | 'BundleInstance';
+
+/** A creating call recorded before it was sent, signed by the operator (controllers/shared/create-calls.ts). */
+export interface CreateCall {
+  call: CreateCallName;
+  at: string;
+  id?: string;
+  signature: string;
+}
+
 // ---------------------------------------------------------------- ImageCapture
 
 export interface EbsBlockDevice {
@@ -88,6 +98,8 @@ export interface ImageCaptureStatus {
   progress?: number;
   startedAt?: string;
   completedAt?: string;
+  /** CreateImage / RegisterImage, signed, written before the call. */
+  createCalls?: CreateCall[];
   observedGeneration?: number;
   conditions?: Condition[];
   /** Cloud objects left behind on purpose (Retain) or that could not be removed, so nothing is lost silently. */
@@ -136,6 +148,8 @@ export interface InstanceBundleStatus {
   imageId?: string;
   startedAt?: string;
   completedAt?: string;
+  /** BundleInstance / RegisterImage, signed, written before the call. */
+  createCalls?: CreateCall[];
   observedGeneration?: number;
   conditions?: Condition[];
   /** The launch permissions this bundle granted on its registered image (only these are revoked). */

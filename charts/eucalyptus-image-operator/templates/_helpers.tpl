@@ -105,3 +105,8 @@ the ClusterRole (all namespaces) and the per-namespace Roles (watchNamespaces).
 {{- define "eio.shardLabel" -}}
 imaging.eucalyptus.dev/operator-shard: {{ .shard | default "main" | quote }}
 {{- end }}
+
+{{/* Secret with the key the operator signs create checkpoints with (made by the operator on its first start). */}}
+{{- define "eio.checkpointKeySecret" -}}
+{{- printf "%s-checkpoint-key" (include "eio.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}

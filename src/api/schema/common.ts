@@ -183,6 +183,32 @@ export const progress: Schema = { type: 'integer', minimum: 0, maximum: 100, des
 export const timestamp = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
 export const cloudId = (description: string): Schema => ({ type: 'string', maxLength: 64, description });
 
+/**
+ * The creating calls a resource made or was about to make, each signed by the operator: written before the call,
+ * with the call's result id once it returned. Proof of ownership for the crash window between a create and its
+ * tags; an entry the operator did not sign proves nothing.
+ */
+export function createCalls(calls: readonly string[]): Schema {
+  return {
+    type: 'array',
+    description: 'Creating calls recorded before they were sent (create-pending checkpoints), signed by the operator; written only by the operator.',
+    maxItems: 8,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['call'],
+    items: {
+      type: 'object',
+      description: 'One creating call.',
+      required: ['call', 'at', 'signature'],
+      properties: {
+        call: { type: 'string', enum: [...calls], description: 'The cloud action.' },
+        at: timestamp('When the operator recorded that it was about to send the call.'),
+        id: cloudId('Id the call returned, once it returned.'),
+        signature: { type: 'string', maxLength: 128, description: 'HMAC-SHA256 of the operator over resource uid, call, parameters, time and id.' },
+      },
+    },
+  };
+}
+
 /** User tags: applied to the image and to every snapshot. The operator's own tag keys are reserved. */
 export const tags: Schema = {
   type: 'object',

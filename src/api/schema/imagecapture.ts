@@ -3,7 +3,7 @@ import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
   DEVICE_NAME_PATTERN, SNAPSHOT_ID_PATTERN,
-  cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription, imageName,
+  cloudId, cloudRef, createCalls, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription, imageName,
   immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, tags, timestamp, cloudIdentity,
 } from './common.ts';
 
@@ -157,6 +157,7 @@ const status: Schema = {
     },
     progress,
     startedAt: timestamp('When the first cloud call was made.'),
+    createCalls: createCalls(['CreateImage', 'RegisterImage']),
     completedAt: timestamp('When the image became available or the capture failed.'),
     bootCheck: {
       type: 'object',

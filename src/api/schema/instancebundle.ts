@@ -2,7 +2,7 @@
 import { KINDS } from '../constants.ts';
 import type { KindDefinition, Schema } from './openapi.ts';
 import {
-  BUCKET_PATTERN, cloudId, cloudRef, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription,
+  BUCKET_PATTERN, cloudId, cloudRef, createCalls, cloudRefImmutable, conditions, deletionPolicy, launchPermissions, revokeLaunchPermissionsOnDeletion, appliedLaunchPermissions, duration, frozenOnceAvailable, imageDescription,
   imageName, immutable, immutableOptional, initialStatus, instanceId, observedGeneration, ownedNameLength, progress, readyColumns, timestamp, withRule, cloudIdentity,
 } from './common.ts';
 
@@ -74,6 +74,7 @@ const status: Schema = {
     manifestLocation: { type: 'string', maxLength: 1024, description: 'bucket/prefix.manifest.xml of the stored bundle.' },
     imageId: cloudId('Id of the registered image.'),
     startedAt: timestamp('When the bundle task was started.'),
+    createCalls: createCalls(['BundleInstance', 'RegisterImage']),
     completedAt: timestamp('When the bundle completed or failed.'),
     cloud: cloudIdentity,
     launchPermissions: appliedLaunchPermissions,

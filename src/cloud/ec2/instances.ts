@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { OWNER_TAG } from '../../api/constants.ts';
 import type { CloudGateway } from '../gateway.ts';
-import { orNotFound, type Tags } from './shapes.ts';
+import { fromSdkTags, orNotFound, type Tags } from './shapes.ts';
 import { describeVolumes } from './volumes.ts';
 
 export interface InstanceVolume {
@@ -28,6 +28,7 @@ export interface InstanceInfo {
   volumes: InstanceVolume[];
   /** The ClientToken of the RunInstances call that launched it (proof that a launch was ours). */
   clientToken?: string;
+  tags?: Tags;
 }
 
 function toInstanceInfo(i: Instance, sizes: Map<string, number>): InstanceInfo {
@@ -53,6 +54,7 @@ function toInstanceInfo(i: Instance, sizes: Map<string, number>): InstanceInfo {
     ...(i.Architecture ? { architecture: i.Architecture } : {}),
     ...(i.Placement?.AvailabilityZone ? { availabilityZone: i.Placement.AvailabilityZone } : {}),
     ...(i.ClientToken ? { clientToken: i.ClientToken } : {}),
+    ...(i.Tags?.length ? { tags: fromSdkTags(i.Tags) } : {}),
   };
 }
 

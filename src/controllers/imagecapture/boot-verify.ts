@@ -10,6 +10,7 @@ import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { EventSink, StepResult } from '../shared/step-reconciler.ts';
+import { ownImage } from './ownership.ts';
 import type { ImageCaptureState } from './state.ts';
 
 type BootCheckResult = { done: true } | { done: false; checkpoint?: boolean; requeueAfterMs: number };
@@ -35,6 +36,7 @@ async function runBootCheck(cloud: KindCloud, state: ImageCaptureState): Promise
   }
   if (!check.instanceId) {
     state.reconciling('VerifyingBoot', `running a test instance from image ${imageId}`);
+    await provenImage(cloud, state);
     let id: string;
     try {
       id = await runInstance(cloud.gw, {
@@ -55,6 +57,10 @@ async function runBootCheck(cloud: KindCloud, state: ImageCaptureState): Promise
   const expired = Date.now() - Date.parse(check.startedAt!) > parseDuration(timeoutText);
   const instance = await describeInstance(cloud.gw, check.instanceId);
   const where = `test instance ${check.instanceId}`;
+  // status.bootCheck.instanceId is a hint: an instance this capture did not launch is never terminated.
+  if (instance && instance.clientToken !== bootClientToken(state.obj.metadata.uid!) && instance.tags?.[OWNER_TAG] !== ownerTagValue(state.obj)) {
+    throw new StallError('InstanceNotOwned', `status.bootCheck.instanceId names instance ${check.instanceId}, which this capture did not launch (neither its client token nor its owner tag): the operator does not touch it; delete this ImageCapture and create a new one`);
+  }
   if (!instance || instance.state === 'terminated' || instance.state === 'shutting-down') {
     return fail(cloud, state, `${where} ended (${instance?.state ?? 'gone'}) before it was seen running`);
   }
@@ -76,12 +82,22 @@ async function runBootCheck(cloud: KindCloud, state: ImageCaptureState): Promise
   return { done: true };
 }
 
-/** Terminates the test instance and tags the image with the verdict. */
+/** The image status.imageId names, proven ours (from the poller's view when it has one) before it is run or tagged. */
+async function provenImage(cloud: KindCloud, state: ImageCaptureState): Promise<void> {
+  const imageId = state.status.imageId!;
+  const seen = cloud.images.get(imageId);
+  if (!(await ownImage(cloud, state.obj, imageId, seen && !('notFound' in seen) ? seen : undefined))) {
+    throw new StallError('ImageDeregistered', `image ${imageId} no longer exists in the cloud (deregistered outside the operator?): delete and re-create this ImageCapture to capture again`);
+  }
+}
+
+/** Terminates the test instance (checked as ours by the caller) and tags the image, proven ours, with the verdict. */
 async function finish(cloud: KindCloud, state: ImageCaptureState, result: 'Passed' | 'Failed'): Promise<void> {
   const check = state.status.bootCheck!;
   if (check.instanceId) await terminateInstances(cloud.gw, [check.instanceId]);
   check.terminated = !!check.instanceId;
   check.result = result;
+  await provenImage(cloud, state);
   await createTags(cloud.gw, [state.status.imageId!], { [BOOT_VERIFIED_TAG]: result === 'Passed' ? 'true' : 'false' });
 }
 

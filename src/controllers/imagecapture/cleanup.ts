@@ -4,13 +4,13 @@ import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { CloudError } from '../../cloud/errors.ts';
 import {
-  deleteSnapshot, deleteVolume, deregisterImage, findImageByName, findImagesByOwner, findSnapshotsByOwner,
-  findSnapshotsByDescription, findVolumesByOwner, terminateInstances, type ImageInfo,
+  deleteSnapshot, deleteVolume, deregisterImage, describeImages, findImageByName, findImagesByOwner, findSnapshotsByOwner,
+  findSnapshotsByDescription, findVolumesByOwner, orNotFound, terminateInstances, type ImageInfo,
 } from '../../cloud/ec2.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { CleanupResult } from '../shared/step-reconciler.ts';
 import { bootCheckInstances } from './boot-verify.ts';
-import { proveImage } from './ownership.ts';
+import { ownSnapshots, proveImage, verifiedCall } from './ownership.ts';
 
 export interface CleanupPlan {
   /** Deregister the image and delete its snapshots too (deletionPolicy Delete, or an image that cannot be trusted). */
@@ -44,14 +44,15 @@ export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: Cleanup
       kept.push(image.imageId);
       continue;
     }
+    // Its snapshots that are ours (the cloud's CreateImage may have made some we never tagged); never one the
+    // user named in spec.blockDeviceMappings, nor one status.snapshots named that this capture did not make.
+    const own = await ownSnapshots(cloud, obj, image, false);
     await ignoreNotFound(() => deregisterImage(cloud.gw, image.imageId));
     deleted.push(image.imageId);
-    // The cloud's CreateImage may have made snapshots we never tagged: they are the image's, so they go too.
-    for (const m of image.blockDeviceMappings) {
-      if (m.snapshotId && !keptSnapshots.has(m.snapshotId)) {
-        await ignoreNotFound(() => deleteSnapshot(cloud.gw, m.snapshotId!));
-        deleted.push(m.snapshotId);
-      }
+    for (const { snapshotId } of own) {
+      if (keptSnapshots.has(snapshotId)) continue;
+      await ignoreNotFound(() => deleteSnapshot(cloud.gw, snapshotId));
+      deleted.push(snapshotId);
     }
   }
   for (const snap of await findSnapshotsByOwner(cloud.gw, owner)) {
@@ -80,12 +81,17 @@ export async function cleanUp(cloud: KindCloud, obj: ImageCapture, plan: Cleanup
 /**
  * An image whose CreateTags never came (a failed call or a crash after the create call) carries no owner tag;
  * left out, its snapshots cannot be deleted (InUse) and deletion would retry forever. It is taken as ours only
- * with the cloud's proof (ownership.ts): status.imageId is a hint, and an image of our name someone else made
- * is never deregistered. An image the proof cannot decide yet (CreateImage still starting its snapshots) makes
- * the deletion look again.
+ * with proof (ownership.ts): the id our signed creating call returned, or the cloud's match with a signed
+ * checkpoint. status.imageId is a hint, and an image of our name someone else made is never deregistered. An
+ * image the proof cannot decide yet (CreateImage still starting its snapshots) makes the deletion look again.
  */
 async function untaggedImageOf(cloud: KindCloud, obj: ImageCapture): Promise<ImageInfo | undefined> {
-  if (!obj.status?.strategy) return undefined; // never got past validation: it made nothing
+  const signed = verifiedCall(cloud, obj, 'CreateImage')?.id ?? verifiedCall(cloud, obj, 'RegisterImage')?.id;
+  if (signed) {
+    const [image] = await orNotFound(describeImages(cloud.gw, [signed]), []);
+    if (image && image.state !== 'deregistered' && !image.tags?.[OWNER_TAG]) return image;
+  }
+  if (!obj.status?.createCalls?.length) return undefined; // no creating call was ever recorded: it made no image
   const named = await findImageByName(cloud.gw, obj.spec.image.name);
   if (!named || named.state === 'deregistered' || named.tags?.[OWNER_TAG]) return undefined;
   const proof = await proveImage(cloud, obj, named);

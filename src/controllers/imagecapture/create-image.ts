@@ -8,7 +8,7 @@ import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkInstanceState } from './validate.ts';
-import { rememberCreated } from './ownership.ts';
+import { callParams } from './ownership.ts';
 import type { RebootLedger } from './reboot-ledger.ts';
 import { ownerTagValue } from '../../api/constants.ts';
 
@@ -22,9 +22,13 @@ export function createImageSteps(reboots: RebootLedger): Step<ImageCaptureState>
 
 async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboots: RebootLedger): Promise<StepResult> {
   const obj = state.obj;
+  // No creating call without its signed checkpoint in status (validation writes it; a forged or lost one is
+  // written again here, and the call waits for that write).
+  if (cloud.createCalls.pending(state, 'CreateImage', callParams(obj))) return { checkpoint: true, again: true };
   const adopted = await adoptImage(cloud, obj);
   if (adopted) {
     state.status.imageId = adopted.imageId;
+    cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), adopted.imageId);
     await tagObjects(cloud, obj, [adopted.imageId], 'image');
   } else {
     const instance = await state.instance(cloud);
@@ -63,9 +67,11 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
       }
       state.status.strategy = 'Orchestrated';
       state.status.indications = [];
-      return { again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
+      state.status.createCalls = state.status.createCalls?.filter((c) => c.call !== 'CreateImage');
+      cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
+      return { checkpoint: true, again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
     }
-    rememberCreated(obj, imageId);
+    cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), imageId);
     state.status.imageId = imageId;
   }
   state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');

@@ -4,7 +4,7 @@ import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, type ImageInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError, WaitError } from '../shared/outcomes.ts';
-import { proveImage } from './ownership.ts';
+import { ownImage, ownSnapshots, proveImage } from './ownership.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
 import type { StepResult } from '../shared/step-reconciler.ts';
@@ -48,10 +48,15 @@ export async function tagObjects(cloud: KindCloud, obj: ImageCapture, ids: strin
 
 /**
  * The cloud's CreateImage makes the snapshots itself (untagged on clouds without TagSpecifications): once the
- * image lists them, record them in status and give them the user's and the owner tags.
+ * image lists them, record them in status and give them the user's and the owner tags. The image is proven ours
+ * first (status.imageId is only a hint), and of its snapshots only those the cloud made for our call are touched.
  */
 export async function adoptCloudSnapshots(cloud: KindCloud, state: ImageCaptureState, image: ImageInfo): Promise<void> {
-  const fresh = image.blockDeviceMappings.filter((m) => m.snapshotId && !(state.status.snapshots ?? []).some((s) => s.snapshotId === m.snapshotId));
+  const known = (id: string) => (state.status.snapshots ?? []).some((s) => s.snapshotId === id);
+  if (image.blockDeviceMappings.every((m) => !m.snapshotId || known(m.snapshotId))) return;
+  await ownImage(cloud, state.obj, image.imageId, image);
+  const own = new Set((await ownSnapshots(cloud, state.obj, image, false)).map((s) => s.snapshotId));
+  const fresh = image.blockDeviceMappings.filter((m) => m.snapshotId && own.has(m.snapshotId) && !known(m.snapshotId));
   if (fresh.length === 0) return;
   await tagObjects(cloud, state.obj, fresh.map((m) => m.snapshotId!), 'create-image');
   for (const m of fresh) {

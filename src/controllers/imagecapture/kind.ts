@@ -12,6 +12,7 @@ import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launc
 import { StallError, WaitError } from '../shared/outcomes.ts';
 import type { EventSink, KindDefinition, Requeue } from '../shared/step-reconciler.ts';
 import { cleanUp } from './cleanup.ts';
+import { ownImage, ownsImage } from './ownership.ts';
 import type { OrchestratedOptions } from './orchestrated.ts';
 import { ImageCaptureState } from './state.ts';
 import { captureSteps } from './steps.ts';
@@ -29,6 +30,7 @@ export interface ImageCaptureKindOptions extends OrchestratedOptions {
 const PROFILE_CONDITION = 'CloudProfileReady';
 
 export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o: ImageCaptureKindOptions): KindDefinition<ImageCapture, ImageCaptureStatus, ImageCaptureState> {
+  /** Only on an image proven ours (verification proves it; an edit later is proven here, from the poller's view). */
   const launchPermissions = (cloud: KindCloud, state: ImageCaptureState) => applyLaunchPermissions(cloud.gw, state.status.imageId!,
     state.obj.spec.launchPermissions, state, (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
 
@@ -75,7 +77,10 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       events.warning(state.obj, 'ImageDeregistered', `image ${imageId} no longer exists in the cloud`);
       return {};
     }
-    if (!sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) await launchPermissions(cloud, state);
+    if (!sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) {
+      await ownImage(cloud, state.obj, imageId, seen);
+      await launchPermissions(cloud, state);
+    }
     if (!sameTags(state.obj.spec.image.tags, state.status.appliedTags)) {
       // spec.image.tags was edited: the image and its snapshots follow.
       const v = await verifyImage(cloud, state);
@@ -151,7 +156,11 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       abandonHint: (state) => ` (owner tag ${OWNER_TAG}=${ownerTagValue(state.obj)})`,
       describe: (policy) => policy === 'Delete' ? 'removing the image, its snapshots and temporary objects' : 'removing temporary objects (the image is retained)',
       async cleanUp(cloud, state, policy) {
-        await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
+        // Grants are revoked only on an image proven ours: status.imageId may name someone else's.
+        const imageId = state.status.imageId;
+        if (imageId && policy === 'Retain' && state.obj.spec.revokeLaunchPermissionsOnDeletion && await ownsImage(cloud, state.obj, imageId)) {
+          await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
+        }
         return cleanUp(cloud, state.obj, { includeImage: policy === 'Delete' });
       },
     },

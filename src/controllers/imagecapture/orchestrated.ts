@@ -2,10 +2,13 @@
 // (Eucalyptus 3.3) or when asked: reboot unless noReboot, snapshot the root and attached volumes in parallel,
 // register an image from the snapshots with the user's mappings, follow it to `available`.
 import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
-import { CreatedButUntaggedError, createSnapshot, deleteSnapshot, findSnapshotsByOwner, findSnapshotsOfVolume, rebootInstance, registerImage, type InstanceInfo } from '../../cloud/ec2.ts';
+import {
+  CreatedButUntaggedError, createSnapshot, deleteSnapshot, describeSnapshots, findSnapshotsByOwner, findSnapshotsOfVolume, orNotFound, rebootInstance,
+  registerImage, type InstanceInfo, type SnapshotInfo,
+} from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
-import { rememberCreated } from './ownership.ts';
+import { callParams, madeBySnapshotStep } from './ownership.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { RebootLedger } from './reboot-ledger.ts';
@@ -163,11 +166,15 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
 async function register(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo): Promise<StepResult> {
   const obj = state.obj;
   state.phase('Registering');
+  // No creating call without its signed checkpoint in status (see create-image.ts).
+  if (cloud.createCalls.pending(state, 'RegisterImage', callParams(obj))) return { checkpoint: true, again: true };
   const adopted = await adoptImage(cloud, obj);
   if (adopted) {
     state.status.imageId = adopted.imageId;
+    cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), adopted.imageId);
     await tagObjects(cloud, obj, [adopted.imageId], 'image');
   } else {
+    await requireOwnSnapshots(cloud, state);
     const captured = state.status.snapshots!.map((s) => {
       const v = instance.volumes.find((x) => x.volumeId === s.volumeId);
       return { deviceName: s.deviceName, snapshotId: s.snapshotId!, deleteOnTermination: v?.deleteOnTermination, sizeGiB: v?.sizeGiB };
@@ -182,17 +189,36 @@ async function register(cloud: KindCloud, state: ImageCaptureState, instance: In
         tags: ownerTags(obj, 'image'),
         tagOnCreate: cloud.capabilities.tagOnCreate,
       });
-      rememberCreated(obj, state.status.imageId);
     } catch (err) {
       if (!(err instanceof CreatedButUntaggedError)) throw outcomeOfCloudError(err, 'RegisterImage');
       // Registered but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
-      rememberCreated(obj, err.id);
       state.status.imageId = err.id;
     }
+    cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), state.status.imageId);
   }
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
   return { checkpoint: true, again: true };
+}
+
+/**
+ * The snapshots in status are registered into the image and, with it, deleted by deletionPolicy Delete: each must
+ * be one this capture's snapshot step made (status proves nothing). The pollers already saw them; a snapshot they
+ * do not know is described.
+ */
+async function requireOwnSnapshots(cloud: KindCloud, state: ImageCaptureState): Promise<void> {
+  const ids = (state.status.snapshots ?? []).map((s) => s.snapshotId).filter((x): x is string => !!x);
+  const seen = new Map<string, SnapshotInfo>();
+  for (const id of ids) {
+    const s = cloud.snapshots.get(id);
+    if (s && !('notFound' in s)) seen.set(id, s);
+  }
+  const unseen = ids.filter((id) => !seen.has(id));
+  if (unseen.length) for (const s of await orNotFound(describeSnapshots(cloud.gw, unseen), [])) seen.set(s.snapshotId, s);
+  const foreign = ids.filter((id) => !seen.has(id) || !madeBySnapshotStep(state.obj, seen.get(id)!));
+  if (foreign.length) {
+    throw new StallError('SnapshotNotOwned', `status.snapshots names ${foreign.join(', ')}, which this capture did not make (no owner tag ${ownerTagValue(state.obj)}, not its snapshot description): nothing is registered from them and they are not touched; delete this ImageCapture and create a new one`);
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
 import { bootStep, checkBootSpec } from './boot-verify.ts';
 import { createImageSteps } from './create-image.ts';
 import { orchestratedSteps, type OrchestratedOptions } from './orchestrated.ts';
+import { callParams, imageCall } from './ownership.ts';
 import type { ImageCaptureState } from './state.ts';
 import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL } from './validate.ts';
 
@@ -51,7 +52,9 @@ async function validate(cloud: KindCloud, state: ImageCaptureState, events: Even
   await checkImageName(cloud, obj);
   state.status.strategy = strategy;
   state.status.progress = 0;
+  // The signed create checkpoint, written with the strategy before anything is created: after a crash, an
+  // untagged image of this name made after it, and matching what the call makes, is ours to adopt.
+  cloud.createCalls.pending(state, imageCall(strategy), callParams(obj));
   events.normal(obj, 'Validated', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
-  // Written before anything is created: after a crash, an untagged image of this name is ours to adopt.
   return { checkpoint: true, again: true };
 }

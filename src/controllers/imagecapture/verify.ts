@@ -2,12 +2,11 @@
 // everything on create: name, description, the tags on the image and on every snapshot (repaired with
 // CreateTags), and the block device mappings against the instance's volumes and the user's overrides (a device
 // the cloud dropped cannot be repaired: it is reported).
-import { ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
-import { describeImages, describeSnapshots, type ImageInfo, type InstanceInfo } from '../../cloud/ec2.ts';
+import { describeImages, type ImageInfo, type InstanceInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { normalizeDevice, volumesToCapture } from './mappings.ts';
-import { proveImage } from './ownership.ts';
+import { ownImage, ownSnapshots } from './ownership.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
 import { syncTags, type TagSyncResult } from './tag-sync.ts';
@@ -81,17 +80,10 @@ export async function verifyImage(cloud: KindCloud, state: ImageCaptureState): P
   try {
     const [image] = await describeImages(cloud.gw, [imageId]);
     if (!image) return { differences: [`image ${imageId} is not listed by DescribeImages`], tags: { added: [], removed: [], applied: state.status.appliedTags ?? {} }, devices: 0 };
-    // status.imageId is a hint: the image is re-tagged only if the cloud proves this capture made it.
-    if (await proveImage(cloud, obj, image) !== 'ours') {
-      throw new StallError('ImageNotOwned', `status.imageId names image ${imageId}, which this capture cannot prove it made (no owner tag ${ownerTagValue(obj)}, not built from its snapshots): the operator does not touch it; delete this ImageCapture (nothing in the cloud is removed for it) and create a new one`);
-    }
-    const snapshotIds = [...new Set([
-      ...image.blockDeviceMappings.map((m) => m.snapshotId),
-      ...(state.status.snapshots ?? []).map((s) => s.snapshotId),
-    ].filter((x): x is string => !!x))];
-    // Snapshots the user named in spec.blockDeviceMappings are theirs, not ours to tag.
-    const userSnapshots = new Set((obj.spec.blockDeviceMappings ?? []).map((m) => m.ebs?.snapshotId).filter(Boolean));
-    const snapshots = await describeSnapshots(cloud.gw, snapshotIds.filter((id) => !userSnapshots.has(id)));
+    // status.imageId is a hint: the image is re-tagged only if the cloud proves this capture made it, and of its
+    // snapshots only those this capture made (status.snapshots proves nothing either).
+    await ownImage(cloud, obj, imageId, image);
+    const snapshots = await ownSnapshots(cloud, obj, image, true);
     const tags = await syncTags(cloud.gw, obj, [{ id: image.imageId, tags: image.tags }, ...snapshots.map((s) => ({ id: s.snapshotId, tags: s.tags ?? {} }))], state.status.appliedTags);
     const checkMappings = state.status.strategy === 'CreateImage' || state.status.strategy === 'Orchestrated';
     const instance = checkMappings && state.status.strategy === 'CreateImage' ? await state.instance(cloud).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; }) : undefined;

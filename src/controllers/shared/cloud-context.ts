@@ -8,6 +8,7 @@ import type { CloudRegistry } from '../../cloud/registry.ts';
 import type { CloudSettings } from '../../cloud/settings.ts';
 import type { Capabilities } from '../../cloud/capabilities.ts';
 import type { BundleTaskInfo, ImageInfo, InstanceInfo, SnapshotInfo } from '../../cloud/ec2.ts';
+import type { CreateCallSigner } from './create-calls.ts';
 
 /** A batched poller's view for one kind of cloud object. */
 export interface Watcher<T> {
@@ -24,11 +25,12 @@ export interface Watchers {
   bundleTasks: Watcher<BundleTaskInfo>;
 }
 
-/** The cloud as one controller kind sees it: gateway, capabilities, watchers. */
+/** The cloud as one controller kind sees it: gateway, capabilities, watchers, and the operator's signer of create checkpoints. */
 export interface KindCloud extends Watchers {
   gw: CloudGateway;
   capabilities: Capabilities;
   learn(partial: Partial<Capabilities>): void;
+  createCalls: CreateCallSigner;
 }
 
 /** A poller key: the controller kind and the resource key, so a wake-up reaches the right controller. */
@@ -63,6 +65,8 @@ function scoped<T>(poller: BatchPoller<T>, kind: string): Watcher<T> {
 }
 
 export interface CloudContextsOptions {
+  /** Signs and verifies the create checkpoints in status (one key per operator install). */
+  createCalls: CreateCallSigner;
   /** Watchers other than the shared batched pollers (the benchmark's naive baseline). */
   watchers?: WatcherSource;
 }
@@ -71,10 +75,12 @@ export class CloudContexts {
   private readonly registry: CloudRegistry;
   private readonly touched = new Map<string, Set<string>>();
   private readonly source: WatcherSource | undefined;
+  private readonly createCalls: CreateCallSigner;
 
-  constructor(registry: CloudRegistry, options: CloudContextsOptions = {}) {
+  constructor(registry: CloudRegistry, options: CloudContextsOptions) {
     this.registry = registry;
     this.source = options.watchers;
+    this.createCalls = options.createCalls;
   }
 
   async forKind(kind: string, settings: CloudSettings): Promise<KindCloud> {
@@ -84,12 +90,14 @@ export class CloudContexts {
     if (!clouds) this.touched.set(kind, (clouds = new Set()));
     clouds.add(settings.id);
     const learn = (partial: Partial<Capabilities>) => this.registry.learn(settings.id, partial);
-    if (this.source) return { gw, capabilities, learn, ...this.source.watchers(settings.id, gw, (key) => pollerKey(kind, key)) };
+    const createCalls = this.createCalls;
+    if (this.source) return { gw, capabilities, learn, createCalls, ...this.source.watchers(settings.id, gw, (key) => pollerKey(kind, key)) };
     const pollers = this.registry.pollers(settings.id);
     return {
       gw,
       capabilities,
       learn,
+      createCalls,
       snapshots: scoped(pollers.snapshots, kind),
       images: scoped(pollers.images, kind),
       instances: scoped(pollers.instances, kind),

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { getEnv, waitFor, type TestEnv } from '../../env/index.ts';
 import { chartDir, envOf, operatorContainer, parseManifests, type K8sObject } from './chart.ts';
-import { canI, describePermission, forbiddenIn, leaseNeeds, neededIn, type Permission } from './rbac.ts';
+import { canI, checkpointKeyNeeds, describePermission, forbiddenIn, leaseNeeds, neededIn, type Permission } from './rbac.ts';
 
 const SA = 'eio-eucalyptus-image-operator';
 const CRDS = ['imagecaptures', 'instancebundles', 'cloudprofiles', 'imageschedules'].map((p) => `customresourcedefinitions/${p}.imaging.eucalyptus.dev`);
@@ -44,7 +44,7 @@ describe('Helm chart installed into a real API server', function () {
     const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(names).to.include.members([
       `Deployment/${SA}`, `ServiceAccount/${SA}`, `Service/${SA}-metrics`, `ConfigMap/${SA}-dashboard`,
-      `Role/${SA}-leader-election`, `RoleBinding/${SA}-leader-election`,
+      `Role/${SA}-leader-election`, `RoleBinding/${SA}-leader-election`, `Role/${SA}-checkpoint-key`, `RoleBinding/${SA}-checkpoint-key`,
     ]);
     const cluster = await env.kubectl(['get', `clusterrole/${SA}-${ns}`, `clusterrolebinding/${SA}-${ns}`, '-o', 'name']);
     expect(cluster.code, cluster.stderr).to.equal(0);
@@ -52,12 +52,12 @@ describe('Helm chart installed into a real API server', function () {
 
   it('gives the ServiceAccount every permission the operator uses, in any namespace', async function () {
     const sa = { namespace: ns, name: SA };
-    await expectPermissions(env, sa, [...neededIn(ns), ...neededIn(other), ...leaseNeeds(ns)], true);
+    await expectPermissions(env, sa, [...neededIn(ns), ...neededIn(other), ...leaseNeeds(ns), ...checkpointKeyNeeds(ns)], true);
   });
 
   it('denies the ServiceAccount everything else: listing Secrets, pods, CRDs, Leases elsewhere', async function () {
     const sa = { namespace: ns, name: SA };
-    await expectPermissions(env, sa, [...forbiddenIn(ns), ...forbiddenIn(other), ...leaseNeeds(other)], false);
+    await expectPermissions(env, sa, [...forbiddenIn(ns, { operatorNamespace: true }), ...forbiddenIn(other), ...leaseNeeds(other)], false);
   });
 
   it('upgrades with changed values: two replicas get leader election and a PodDisruptionBudget', async function () {
@@ -114,9 +114,9 @@ describe('Helm chart installed into a real API server', function () {
 
     it('grants the operator its permissions in the watched namespace and its own namespace only', async function () {
       const sa = { namespace: opNs, name: SA };
-      await expectPermissions(env, sa, [...neededIn(watched), ...neededIn(opNs), ...leaseNeeds(opNs)], true);
+      await expectPermissions(env, sa, [...neededIn(watched), ...neededIn(opNs), ...leaseNeeds(opNs), ...checkpointKeyNeeds(opNs)], true);
       // Another namespace (here: the first install's) is out of reach: no custom resources, no Secrets.
-      await expectPermissions(env, sa, [...neededIn(other), ...forbiddenIn(watched), ...forbiddenIn(opNs)], false);
+      await expectPermissions(env, sa, [...neededIn(other), ...forbiddenIn(watched), ...forbiddenIn(opNs, { operatorNamespace: true })], false);
     });
   });
 });

@@ -89,7 +89,14 @@ describe('Helm chart (rendered offline)', function () {
       expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'eio-eucalyptus-image-operator', namespace: NS }]);
       const lease = findObject(objects, 'Role', 'eio-eucalyptus-image-operator-leader-election', NS) as unknown as { rules: Rule[] };
       expect(lease.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update', 'delete'] }]);
-      expect(objects.filter((o) => o.kind === 'Role')).to.have.length(1);
+      // The checkpoint key: created on the first start, then only that Secret is read.
+      const key = findObject(objects, 'Role', 'eio-eucalyptus-image-operator-checkpoint-key', NS) as unknown as { rules: Rule[] };
+      expect(key.rules).to.deep.equal([
+        { apiGroups: [''], resources: ['secrets'], resourceNames: ['eio-eucalyptus-image-operator-checkpoint-key'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      ]);
+      expect(envOf(operatorContainer(objects))).to.include({ EIO_CHECKPOINT_KEY_SECRET: 'eio-eucalyptus-image-operator-checkpoint-key' });
+      expect(objects.filter((o) => o.kind === 'Role')).to.have.length(2);
     });
 
     it('renders a metrics Service and a Grafana dashboard over the operator\'s metrics, but no PDB, ServiceMonitor or CloudProfile', function () {

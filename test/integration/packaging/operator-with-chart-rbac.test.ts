@@ -23,7 +23,10 @@ describe('operator with the Helm chart ServiceAccount', function () {
     expect(denied.code).to.not.equal(0);
     expect(loadKubeConfig(sa.path).getCurrentUser()?.token).to.be.a('string');
 
-    await s.startOperator({ kubeconfig: sa.path, leaderElection: true, leaseName: 'eio-eucalyptus-image-operator', identity: 'rbac-test' });
+    // The chart's Role lets it create its checkpoint key Secret and read that one Secret back.
+    await s.startOperator({ kubeconfig: sa.path, leaderElection: true, leaseName: 'eio-eucalyptus-image-operator', identity: 'rbac-test', checkpointKeySecret: 'eio-eucalyptus-image-operator-checkpoint-key' });
+    const key = await s.env.kubectl(['get', 'secret', 'eio-eucalyptus-image-operator-checkpoint-key', '-n', s.namespace, '-o', 'jsonpath={.data.hmac-sha256-key}']);
+    expect(Buffer.from(key.stdout, 'base64'), 'a 32-byte key made on the first start').to.have.length(32);
     await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'True', 60_000);
     const m = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { strategy: 'Orchestrated', deletionPolicy: 'Delete' });
     await s.create('imagecaptures', m);

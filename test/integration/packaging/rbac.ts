@@ -50,12 +50,23 @@ export function leaseNeeds(namespace: string): Permission[] {
   return ['get', 'list', 'create', 'update', 'delete'].map((verb) => ({ verb, resource: 'leases.coordination.k8s.io', namespace }));
 }
 
-/** Things a least-privilege operator must never be able to do, wherever it runs. */
-export function forbiddenIn(namespace: string): Permission[] {
+/** The Secret with the key create checkpoints are signed with: created on the first start, then read, in the operator's namespace. */
+export function checkpointKeyNeeds(namespace: string, release = 'eio'): Permission[] {
+  return [
+    { verb: 'create', resource: 'secrets', namespace },
+    { verb: 'get', resource: `secrets/${release}-eucalyptus-image-operator-checkpoint-key`, namespace },
+  ];
+}
+
+/**
+ * Things a least-privilege operator must never be able to do, wherever it runs. In its own namespace it may create
+ * a Secret (its checkpoint key, see checkpointKeyNeeds).
+ */
+export function forbiddenIn(namespace: string, o: { operatorNamespace?: boolean } = {}): Permission[] {
   return [
     { verb: 'list', resource: 'secrets', namespace },
     { verb: 'watch', resource: 'secrets', namespace },
-    { verb: 'create', resource: 'secrets', namespace },
+    ...(o.operatorNamespace ? [] : [{ verb: 'create', resource: 'secrets', namespace }]),
     { verb: 'get', resource: 'pods', namespace },
     { verb: 'create', resource: 'pods', namespace },
     { verb: 'delete', resource: 'pods', namespace },

@@ -92,16 +92,23 @@ export function cloudBaseline(s: Scenario, accessKeyId?: string): CloudBaseline 
  * checker treats them like foreign objects, so any change or deletion by the operator fails the run.
  */
 export function protectObjects(s: Scenario, baseline: CloudBaseline, ids: string[]): void {
-  const st = s.sim.state;
-  const tags = (t: Map<string, string>) => JSON.stringify([...t.entries()].sort());
   for (const id of ids) {
-    const img = st.images.get(id);
-    const snap = st.snapshots.get(id);
-    if (img) baseline.fingerprints.set(id, JSON.stringify([img.state, img.name, img.isPublic, tags(img.tags)]));
-    else if (snap) baseline.fingerprints.set(id, JSON.stringify([snap.status === 'failed' ? 'failed' : 'ok', snap.description, tags(snap.tags)]));
-    else throw new Error(`protectObjects: ${id} is neither an image nor a snapshot`);
+    const print = fingerprintOf(s, id);
+    if (!print) throw new Error(`protectObjects: ${id} is neither an image nor a snapshot`);
+    baseline.fingerprints.set(id, print);
     baseline.ids.add(id);
   }
+}
+
+/** The fingerprint of one image or snapshot whatever its tags (a protected object may carry another resource's owner tag). */
+function fingerprintOf(s: Scenario, id: string): string | undefined {
+  const st = s.sim.state;
+  const tags = (t: Map<string, string>) => JSON.stringify([...t.entries()].sort());
+  const img = st.images.get(id);
+  const snap = st.snapshots.get(id);
+  if (img) return JSON.stringify([img.state, img.name, img.isPublic, tags(img.tags)]);
+  if (snap) return JSON.stringify([snap.status === 'failed' ? 'failed' : 'ok', snap.description, tags(snap.tags)]);
+  return undefined;
 }
 
 export interface InvariantReport {
@@ -262,7 +269,7 @@ export async function checkInvariants(s: Scenario, o: { namespace?: string; reso
   // Foreign and untagged pre-existing objects: unchanged, still there.
   const now = fingerprints(s, o.baseline.accountId);
   for (const [id, before] of o.baseline.fingerprints) {
-    const after = now.get(id);
+    const after = now.get(id) ?? fingerprintOf(s, id);
     if (after === undefined) {
       const x = st.snapshots.get(id) ?? st.volumes.get(id) ?? st.images.get(id);
       report.foreignChanged.push(`${id} is gone${x ? ' or was tagged by the operator' : ''}`);
