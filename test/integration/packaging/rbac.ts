@@ -60,7 +60,7 @@ export function checkpointKeyNeeds(namespace: string, release = 'eio'): Permissi
 
 /**
  * Things a least-privilege operator must never be able to do, wherever it runs. In its own namespace it may create
- * a Secret (its checkpoint key, see checkpointKeyNeeds).
+ * a Secret (its checkpoint key, see checkpointKeyNeeds) and delete Leases (see leaseNeeds).
  */
 export function forbiddenIn(namespace: string, o: { operatorNamespace?: boolean } = {}): Permission[] {
   return [
@@ -74,7 +74,8 @@ export function forbiddenIn(namespace: string, o: { operatorNamespace?: boolean 
     // Of its own kinds it creates and deletes ImageCaptures only (for ImageSchedules), one at a time.
     { verb: 'deletecollection', resource: 'imagecaptures.imaging.eucalyptus.dev', namespace },
     ...['imageschedules', 'instancebundles', 'cloudprofiles'].flatMap((kind) => ['create', 'delete'].map((verb) => ({ verb, resource: `${kind}.imaging.eucalyptus.dev`, namespace }))),
-    { verb: 'delete', resource: 'leases.coordination.k8s.io', namespace },
+    // In its own namespace it deletes the reboot records (Leases) it made.
+    ...(o.operatorNamespace ? [] : [{ verb: 'delete', resource: 'leases.coordination.k8s.io', namespace }]),
     { verb: 'delete', resource: 'customresourcedefinitions.apiextensions.k8s.io', namespace: 'default' },
     { verb: 'update', resource: 'customresourcedefinitions.apiextensions.k8s.io', namespace: 'default' },
     { verb: 'create', resource: 'clusterroles.rbac.authorization.k8s.io', namespace: 'default' },
