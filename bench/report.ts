@@ -4,6 +4,7 @@ import type { FlowResult } from './flow.ts';
 import { renderHeapSummary } from './heap-summary.ts';
 import type { RateLimitResult } from './rate-limit.ts';
 import type { RestartResult } from './restart.ts';
+import type { ShardsResult } from './shards.ts';
 
 export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memGb: number; node: string; quick: boolean };
@@ -13,6 +14,7 @@ export interface BenchResults {
   cache?: CacheResult;
   restart?: RestartResult;
   rateLimit: RateLimitResult[];
+  shards?: ShardsResult;
 }
 
 const f = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
@@ -51,6 +53,14 @@ export function renderTable(r: BenchResults): string {
   }
   for (const x of r.rateLimit) {
     lines.push(`Rate limit (${x.mode}): qps ${x.qps} burst ${x.burst}, ${x.n} captures: peak ${x.peakPerSecond} req/s (${x.withinLimit ? 'within' : 'ABOVE'} qps + burst = ${x.qps + x.burst}), wall ${f(x.wallS)} s, p95 ${f(x.p95S)} s, ${x.calls} calls`);
+  }
+  if (r.shards) {
+    const x = r.shards;
+    lines.push('', `Shards: ${x.n} ImageCaptures (${x.latency} latency) over ${x.shards.length} operator processes on one API server and one cloud: wall ${f(x.wallS)} s; reconciled by two shards ${x.reconciledByTwo}, by another shard than their label's or by none ${x.misplaced}; cloud calls ${x.cloudCallsTotal} by the shards' metrics, ${x.cloudCallsSeen} seen by the cloud; API writes/res ${f(x.apiWritesPerResource)}`);
+    lines.push('| shard | resources | reconciled by it | wall s | p50 s | p95 s | cloud calls | calls/res | peak RSS MB | CPU s |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of x.shards) {
+      lines.push(`| ${s.shard} | ${s.resources} | ${s.reconciled} | ${f(s.wallS)} | ${f(s.p50S)} | ${f(s.p95S)} | ${s.cloudCalls} | ${f(s.callsPerResource)} | ${f(s.peakRssMb, 0)} | ${f(s.cpuSeconds)} |`);
+    }
   }
   return lines.join('\n');
 }

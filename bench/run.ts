@@ -1,6 +1,6 @@
 // `make bench`: the operator at scale against eucasim, batched polling vs the naive baseline in the same run.
 // Env: BENCH_QUICK=1 (small N, a few minutes), BENCH_OUT (JSON path, default .out/bench/results.json; the SVG
-// plot and the table are written beside it), BENCH_ONLY=flows,cache,restart,ratelimit (a subset),
+// plot and the table are written beside it), BENCH_ONLY=flows,cache,restart,ratelimit,shards (a subset),
 // BENCH_HEAP_SNAPSHOT=1 (a heap snapshot of the operator with every cached resource, summarised in the table).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,18 +11,19 @@ import { plotSvg } from './plot.ts';
 import { runRateLimit } from './rate-limit.ts';
 import { renderTable, type BenchResults } from './report.ts';
 import { runRestart } from './restart.ts';
+import { runShards } from './shards.ts';
 import { root, startWorld } from './world.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const out = process.env.BENCH_OUT || join(root, '.out/bench/results.json');
-const only = new Set((process.env.BENCH_ONLY || 'flows,cache,restart,ratelimit').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY || 'flows,cache,restart,ratelimit,shards').split(',').map((s) => s.trim()));
 const logDir = join(dirname(out), 'logs');
 mkdirSync(logDir, { recursive: true });
 
 // BENCH_N=10: one tiny size everywhere, to check the harness itself.
 const tiny = Number(process.env.BENCH_N || 0);
-const sizes = tiny ? { captures: [tiny], bundles: [tiny], cache: tiny * 10, restart: tiny, rateLimit: tiny } : quick ? { captures: [50, 200], bundles: [50], cache: 2_000, restart: 200, rateLimit: 40 }
-  : { captures: [100, 300, 1_000], bundles: [100], cache: 10_000, restart: 1_000, rateLimit: 100 };
+const sizes = tiny ? { captures: [tiny], bundles: [tiny], cache: tiny * 10, restart: tiny, rateLimit: tiny, shards: tiny * 3 } : quick ? { captures: [50, 200], bundles: [50], cache: 2_000, restart: 200, rateLimit: 40, shards: 600 }
+  : { captures: [100, 300, 1_000], bundles: [100], cache: 10_000, restart: 1_000, rateLimit: 100, shards: 3_000 };
 // The full run keeps within 20 minutes: the naive baseline's cost grows with N squared (every waiting resource
 // polls on its own), so it runs up to N = 300, where its ratios are already clear (at N = 1,000 each naive flow
 // took 6 minutes), and N = 300 is a sample at zero latency only. Quick and tiny runs make every run.
@@ -80,6 +81,15 @@ try {
       log(`  peak ${r.peakPerSecond} req/s (${r.withinLimit ? 'within' : 'ABOVE'} the limit)`);
       results.rateLimit.push(r);
     }
+  }
+  if (only.has('shards')) {
+    log(`shards: ${sizes.shards} captures over the main shard and shards a and b`);
+    results.shards = await runShards(world, sizes.shards, RATE, logDir, TIMEOUT);
+    const x = results.shards;
+    for (const sh of x.shards) log(`  ${sh.shard}: ${sh.resources} captures, wall ${sh.wallS.toFixed(1)} s, ${sh.callsPerResource.toFixed(1)} cloud calls/res, peak RSS ${sh.peakRssMb.toFixed(0)} MB, CPU ${sh.cpuSeconds.toFixed(1)} s`);
+    log(`  reconciled by two shards: ${x.reconciledByTwo}; by another shard than their label's, or none: ${x.misplaced}`);
+    // One writer per resource is a correctness property, not a figure: the run fails without it.
+    if (x.reconciledByTwo || x.misplaced) process.exitCode = 1;
   }
 } finally {
   results.durationS = (performance.now() - started) / 1000;
