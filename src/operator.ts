@@ -94,6 +94,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   manager.addController((ctx) => asAny(cloudProfileController(ctx, {
     clouds,
     registry,
+    defaultProfile,
     // Every shard reads every CloudProfile (its resources may use any); the profile's own shard label says which
     // shard checks the cloud and writes the profile's status.
     owns: (profile) => inShard(profile, cfg.shard),

@@ -18,6 +18,7 @@ export const ConditionTypes = Object.freeze({
   CleanedUp: 'CleanedUp',
   CredentialsValid: 'CredentialsValid',
   CapabilitiesDetected: 'CapabilitiesDetected',
+  InUse: 'InUse',
 } as const);
 export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
 

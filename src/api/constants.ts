@@ -13,6 +13,12 @@ export const CATEGORY = 'eucalyptus-imaging';
 
 /** Held on every resource until its deletion policy has been carried out in the cloud. */
 export const FINALIZER = `${GROUP}/finalizer`;
+/**
+ * Held on a CloudProfile while captures or bundles that use it still exist (as kubernetes.io/pvc-protection
+ * holds a claim in use): their deletion may need the cloud, and a profile deleted with them (a whole namespace)
+ * stays usable until they are gone.
+ */
+export const PROFILE_FINALIZER = `${GROUP}/in-use-protection`;
 
 /** Tag on every cloud object the operator creates: `<namespace>/<name>/<uid>` of the owning resource. */
 export const OWNER_TAG = `${GROUP}/owner`;

@@ -60,6 +60,8 @@ export const Reasons = Object.freeze({
   Retrying: 'Retrying',
   // CloudProfile (CapabilitiesDetected)
   ProbeFailed: 'ProbeFailed',
+  // CloudProfile being deleted while resources use it (InUse)
+  InUse: 'InUse',
   // ImageSchedule (Stalled on a spec it cannot run; Ready after the last finished run)
   InvalidSchedule: 'InvalidSchedule',
   InvalidTimeZone: 'InvalidTimeZone',
@@ -113,6 +115,7 @@ export const EventReasons = Object.freeze({
   DeletionBlocked: 'DeletionBlocked',
   CloudObjectsAbandoned: 'CloudObjectsAbandoned',
   RetainedWithoutCloud: 'RetainedWithoutCloud',
+  ProfileInUse: 'ProfileInUse',
   Ready: 'Ready',
   ProbeFailed: 'ProbeFailed',
   RunStarted: 'RunStarted',

@@ -1,6 +1,7 @@
 // CloudProfile: reads the credentials Secret, proves the credentials against the cloud, detects what the cloud
 // can do, and reports it in status. Captures and bundles wait while their profile is not Ready.
 import type { Logger } from 'pino';
+import { ABANDON_ANNOTATION, PROFILE_FINALIZER } from '../../api/constants.ts';
 import { markReady, markReconciling, markStalled, setCondition, observeGeneration } from '../../api/conditions.ts';
 import type { Reason } from '../../api/reasons.ts';
 import type { CloudProfile, CloudProfileStatus } from '../../api/types.ts';
@@ -19,6 +20,10 @@ export interface CloudProfileDeps {
   gateway(settings: CloudSettings): CloudGateway;
   capabilities(gw: CloudGateway): Promise<DetectionResult>;
   patchStatus(obj: CloudProfile, status: CloudProfileStatus): Promise<void>;
+  ensureFinalizer(obj: CloudProfile): Promise<void>;
+  removeFinalizer(obj: CloudProfile): Promise<void>;
+  /** `kind/name` of the captures and bundles that use this profile and still hold their finalizer (read from the API server). */
+  usersOf(obj: CloudProfile): Promise<string[]>;
   /** Wake the captures and bundles that use this profile. */
   profileChanged(namespace: string, name: string): void;
   events: { normal(obj: CloudProfile, reason: string, message: string): void; warning(obj: CloudProfile, reason: string, message: string): void };
@@ -38,6 +43,8 @@ export class CloudProfileReconciler {
     const [namespace, name] = key.split('/') as [string, string];
     const obj = this.deps.getProfile(namespace, name);
     if (!obj) return {};
+    if (obj.metadata.deletionTimestamp) return releaseWhenUnused(this.deps, obj);
+    if (!(obj.metadata.finalizers ?? []).includes(PROFILE_FINALIZER)) await this.deps.ensureFinalizer(obj);
     const gen = obj.metadata.generation ?? 0;
     let status: CloudProfileStatus = structuredClone(obj.status ?? {});
     const wasReady = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
@@ -108,6 +115,34 @@ export class CloudProfileReconciler {
     if (ready !== wasReady || obj.status?.observedGeneration !== gen || obj.status?.accountId !== status.accountId) this.deps.profileChanged(namespace, name);
     return { requeueAfterMs: ready ? this.deps.recheckReadyMs : this.deps.recheckNotReadyMs };
   }
+}
+
+/** How often a deleted profile that is still in use looks at its users again (they may be in other shards). */
+const IN_USE_RECHECK_MS = 3_000;
+
+/**
+ * A deleted profile stays (Terminating) while resources that use it exist: it is still resolved, with the
+ * credentials last read, so their deletions can carry out their policies in the cloud. The cloud is not checked
+ * any more. Once none is left, the finalizer goes.
+ */
+async function releaseWhenUnused(deps: CloudProfileDeps, obj: CloudProfile): Promise<{ requeueAfterMs?: number }> {
+  if (!(obj.metadata.finalizers ?? []).includes(PROFILE_FINALIZER)) return {};
+  const users = await deps.usersOf(obj);
+  if (users.length === 0) {
+    await deps.removeFinalizer(obj);
+    deps.log.info({ profile: `${obj.metadata.namespace}/${obj.metadata.name}` }, 'no resource uses the deleted CloudProfile any more: released');
+    return {};
+  }
+  const shown = users.slice(0, 10).join(', ') + (users.length > 10 ? ` and ${users.length - 10} more` : '');
+  const message = `deleted, but kept until the ${users.length} resource(s) using it are gone, so they can still carry out their deletionPolicy in the cloud: ${shown}; `
+    + `delete them (a resource whose cloud objects should stay as they are can be annotated ${ABANDON_ANNOTATION}=true)`;
+  const before = obj.status?.conditions?.find((c) => c.type === 'InUse');
+  if (before?.message !== message) {
+    const gen = obj.metadata.generation ?? 0;
+    await deps.patchStatus(obj, { ...obj.status, conditions: setCondition(obj.status?.conditions ?? [], { type: 'InUse', status: 'True', reason: 'InUse', message }, gen) });
+    if (!before) deps.events.normal(obj, 'ProfileInUse', message);
+  }
+  return { requeueAfterMs: IN_USE_RECHECK_MS };
 }
 
 /**

@@ -38,6 +38,8 @@ interface CachedSecret {
 export class CloudResolver {
   private readonly opts: CloudResolverOptions;
   private readonly secrets = new Map<string, CachedSecret>();
+  /** The last Secret data read successfully, used only for a CloudProfile being deleted whose Secret went first. */
+  private readonly lastRead = new Map<string, Record<string, string>>();
 
   constructor(opts: CloudResolverOptions) {
     this.opts = opts;
@@ -56,7 +58,9 @@ export class CloudResolver {
   async settingsFor(profile: CloudProfile): Promise<CloudSettings> {
     const ns = profile.metadata.namespace ?? '';
     const secretName = profile.spec.credentialsSecretRef?.name;
-    const data = await this.readSecret(ns, secretName);
+    // A whole namespace deleted at once: the Secret is gone, the profile waits for its users (in-use protection)
+    // and lends them the credentials it last had, so their deletions can still clean up (until a restart).
+    const data = await this.readSecret(ns, secretName) ?? (profile.metadata.deletionTimestamp ? this.lastRead.get(`${ns}/${secretName}`) : undefined);
     if (!data) {
       throw new StallError('CredentialsSecretNotFound', `Secret ${ns}/${secretName} named by CloudProfile ${profile.metadata.name} does not exist: create it with keys accessKeyId and secretAccessKey`);
     }
@@ -72,7 +76,8 @@ export class CloudResolver {
     }
     let caBundle: string | undefined;
     if (profile.spec.caBundleSecretRef?.name) {
-      const ca = await this.readSecret(ns, profile.spec.caBundleSecretRef.name);
+      const caName = profile.spec.caBundleSecretRef.name;
+      const ca = await this.readSecret(ns, caName) ?? (profile.metadata.deletionTimestamp ? this.lastRead.get(`${ns}/${caName}`) : undefined);
       caBundle = ca?.[profile.spec.caBundleSecretRef.key ?? 'ca.crt'];
       if (!caBundle) {
         throw new StallError('CredentialsSecretInvalid', `CA bundle Secret ${ns}/${profile.spec.caBundleSecretRef.name} has no key ${profile.spec.caBundleSecretRef.key ?? 'ca.crt'}`);
@@ -119,6 +124,12 @@ export class CloudResolver {
     return { callTimeoutMs: Math.min(Math.max(asked, 1_000), l.maxCallTimeoutMs), maxUploadPolicyTtlMs: l.maxUploadPolicyTtlMs };
   }
 
+  /** A CloudProfile is gone for good: nothing of its Secrets is kept for it. */
+  forgetProfile(profile: CloudProfile): void {
+    const ns = profile.metadata.namespace ?? '';
+    for (const name of [profile.spec.credentialsSecretRef?.name, profile.spec.caBundleSecretRef?.name]) if (name) this.lastRead.delete(`${ns}/${name}`);
+  }
+
   /** Forget a cached Secret so the next resolve reads it again (after the cloud rejected it). */
   invalidate(namespace: string, name: string): void {
     this.secrets.delete(`${namespace}/${name}`);
@@ -140,6 +151,7 @@ export class CloudResolver {
       data = undefined;
     }
     this.secrets.set(key, { data, readAt: Date.now() });
+    if (data) this.lastRead.set(key, data);
     return data;
   }
 }

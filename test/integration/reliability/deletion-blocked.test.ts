@@ -21,6 +21,14 @@ function resourceCalls(s: Scenario): number {
   return Object.entries(by).filter(([a]) => !['DescribeAvailabilityZones', 'DescribeImages', 'ListBuckets'].includes(a)).reduce((n, [, v]) => n + v, 0);
 }
 
+/** Deletes a CloudProfile and forces it out (its in-use protection finalizer removed by hand): really gone. */
+async function forceDeleteProfile(s: Scenario, name: string): Promise<void> {
+  expect((await s.env.kubectl(['delete', '--wait=false', '-n', s.namespace, 'cloudprofiles', name])).code).to.equal(0);
+  const r = await s.env.kubectl(['patch', '-n', s.namespace, 'cloudprofiles', name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+  expect(r.code, r.stderr).to.equal(0);
+  await waitFor(async () => !(await s.get('cloudprofiles', name)), { timeoutMs: 15_000, message: 'profile gone' });
+}
+
 async function annotate(s: Scenario, plural: string, name: string): Promise<void> {
   const r = await s.env.kubectl(['annotate', '-n', s.namespace, plural, name, `${ABANDON_ANNOTATION}=true`]);
   expect(r.code, r.stderr).to.equal(0);
@@ -56,7 +64,7 @@ describe('reliability: deletion never deadlocks', function () {
       const m2 = captureManifest(s, seedInstance(s).id, { cloudRef: { name: 'never-ready' } });
       await s.create('imagecaptures', m2);
       await waitFor(async () => (await s.get<ImageCapture>('imagecaptures', m2.metadata.name))?.metadata.finalizers?.length === 1, { timeoutMs: 20_000, message: 'finalizer' });
-      await s.env.kubectl(['delete', '-n', s.namespace, 'cloudprofiles', 'never-ready']);
+      await forceDeleteProfile(s, 'never-ready');
       await s.remove('imagecaptures', m2.metadata.name);
       await s.waitGone('imagecaptures', m2.metadata.name, 15_000);
       expect(resourceCalls(s)).to.equal(before);
@@ -71,8 +79,7 @@ describe('reliability: deletion never deadlocks', function () {
       await s.create('imagecaptures', m);
       const ready = await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready') as unknown as ImageCapture;
       const imageId = ready.status!.imageId!;
-      await s.env.kubectl(['delete', '-n', s.namespace, 'cloudprofiles', 'doomed']);
-      await waitFor(async () => !(await s.get('cloudprofiles', 'doomed')), { timeoutMs: 15_000, message: 'profile gone' });
+      await forceDeleteProfile(s, 'doomed');
       await s.remove('imagecaptures', m.metadata.name);
       const blocked = await s.waitForCondition('imagecaptures', m.metadata.name, 'Reconciling', 'True', 20_000) as unknown as ImageCapture;
       await waitFor(async () => (await s.get<ImageCapture>('imagecaptures', m.metadata.name))?.status?.phase === 'Deleting', { timeoutMs: 15_000, message: 'phase Deleting' });
@@ -139,8 +146,7 @@ describe('reliability: deletion never deadlocks', function () {
       const m = bundleManifest(s, inst.id, { cloudRef: { name: 'doomed' }, deletionPolicy: 'Delete' });
       await s.create('instancebundles', m);
       const ready = await s.waitForCondition('instancebundles', m.metadata.name, 'Ready') as unknown as InstanceBundle;
-      await s.env.kubectl(['delete', '-n', s.namespace, 'cloudprofiles', 'doomed']);
-      await waitFor(async () => !(await s.get('cloudprofiles', 'doomed')), { timeoutMs: 15_000, message: 'profile gone' });
+      await forceDeleteProfile(s, 'doomed');
       await s.remove('instancebundles', m.metadata.name);
       await waitFor(async () => {
         const b = (await s.get<InstanceBundle>('instancebundles', m.metadata.name))?.status;
