@@ -12,6 +12,8 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build's second step bundles the EC2 client with only the operations the operator uses (build/bundle-ec2.ts).
+COPY build ./build
 RUN npm run build
 
 # Run: production dependencies and dist/ only; no compiler, no tests, no sources.

@@ -32,5 +32,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*'], message: 'only src/cloud/ talks to the cloud SDK: add a named operation there' }] }],
     },
   },
+  {
+    // The build bundles only the EC2 operations src/cloud/ec2-sdk.ts names: a direct import would load them all.
+    files: ['src/cloud/**/*.ts'],
+    ignores: ['src/cloud/ec2-sdk.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@aws-sdk/client-ec2', message: 'import EC2 commands and types through src/cloud/ec2-sdk.ts (add them there)' }] }],
+    },
+  },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -3,7 +3,7 @@
 // run time by the controllers (e.g. ImageCapture records createImage: false when CreateImage answers
 // without an image id). CloudProfile spec.capabilities overrides always win, and what they set is not probed.
 // A probe that gets no usable answer never blocks: its capability is reported unknown and the default is tried.
-import { DescribeAvailabilityZonesCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { DescribeAvailabilityZonesCommand, DescribeImagesCommand } from './ec2-sdk.ts';
 import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';

@@ -2,7 +2,7 @@
 // Ready only when they work: DescribeInstances (the source instance) and DescribeImages of the account (the image
 // name check, adoption after a crash). Each asks for something no account holds, so the answer is small. No
 // MaxResults: Eucalyptus 3.4 and 4.0 refuse it as an unknown parameter (3.3 ignores it).
-import { DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand } from './ec2-sdk.ts';
 import { CloudError } from './errors.ts';
 import type { CloudGateway } from './gateway.ts';
 

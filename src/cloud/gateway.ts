@@ -4,7 +4,7 @@
 // retrying on its own.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from './ec2-sdk.ts';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, Command, MetadataBearer } from '@smithy/types';
 import type { Logger } from 'pino';

@@ -1,5 +1,5 @@
 // Bundle tasks: started, described (by id, by instance, or all of the account's), cancelled.
-import { BundleInstanceCommand, CancelBundleTaskCommand, DescribeBundleTasksCommand, type BundleTask } from '@aws-sdk/client-ec2';
+import { BundleInstanceCommand, CancelBundleTaskCommand, DescribeBundleTasksCommand, type BundleTask } from '../ec2-sdk.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { normalizeBundleState, parseProgress, type BundleState } from '../states.ts';
 

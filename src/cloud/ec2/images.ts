@@ -3,7 +3,7 @@
 import {
   CreateImageCommand, DeregisterImageCommand, DescribeImageAttributeCommand, DescribeImagesCommand, ModifyImageAttributeCommand,
   RegisterImageCommand, type ArchitectureValues, type BlockDeviceMapping as SdkBlockDeviceMapping, type Image, type LaunchPermission,
-} from '@aws-sdk/client-ec2';
+} from '../ec2-sdk.ts';
 import type { BlockDeviceMapping } from '../../api/types.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { normalizeImageState, type ImageState } from '../states.ts';

@@ -3,7 +3,7 @@
 import {
   DescribeInstancesCommand, GetConsoleOutputCommand, RebootInstancesCommand, RunInstancesCommand, TerminateInstancesCommand,
   type _InstanceType, type Filter, type Instance,
-} from '@aws-sdk/client-ec2';
+} from '../ec2-sdk.ts';
 import { OWNER_TAG } from '../../api/constants.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { fromSdkTags, orNotFound, type Tags } from './shapes.ts';

@@ -1,5 +1,5 @@
 // Conversions between the SDK's shapes and the operator's, shared by the EC2 object files.
-import type { Filter, ResourceType, Tag, TagSpecification } from '@aws-sdk/client-ec2';
+import type { Filter, ResourceType, Tag, TagSpecification } from '../ec2-sdk.ts';
 import { OWNER_TAG } from '../../api/constants.ts';
 import type { CloudGateway } from '../gateway.ts';
 

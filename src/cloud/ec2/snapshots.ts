@@ -1,6 +1,6 @@
 // Snapshots: created (tagged on create where the cloud can), described, found by owner tag, volume or
 // description, deleted.
-import { CreateSnapshotCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '../ec2-sdk.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { normalizeSnapshotState, parseProgress, type SnapshotState } from '../states.ts';
 import { fromSdkTags, numberOf, orNotFound, ownerFilter, tagOnCreate, tagSpec, toSdkTags, type Tags } from './shapes.ts';

@@ -1,5 +1,5 @@
 // Tags added to and removed from any EC2 object.
-import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand } from '../ec2-sdk.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { toSdkTags, type Tags } from './shapes.ts';
 

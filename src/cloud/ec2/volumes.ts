@@ -1,5 +1,5 @@
 // Volumes: described, found by owner tag, deleted.
-import { DeleteVolumeCommand, DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
+import { DeleteVolumeCommand, DescribeVolumesCommand, type Volume } from '../ec2-sdk.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { fromSdkTags, orNotFound, ownerFilter, type Tags } from './shapes.ts';
 

@@ -1,5 +1,5 @@
 // Availability zones: the cheapest signed call, used to check that the cloud accepts the credentials.
-import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
+import { DescribeAvailabilityZonesCommand } from '../ec2-sdk.ts';
 import type { CloudGateway } from '../gateway.ts';
 
 /** The zone names the credentials can see; a refused signature or key fails here first. */

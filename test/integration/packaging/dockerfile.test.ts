@@ -81,6 +81,23 @@ describe('Dockerfile', function () {
     expect(output).to.contain('cannot start the operator').and.contain('no-such-kubeconfig');
   });
 
+  it('ships the EC2 client as a bundle of the operations src/cloud/ec2-sdk.ts names, its dependencies from the image', async function () {
+    const app = join(image.root, image.workdir);
+    const bundle = readFileSync(join(app, 'dist/cloud/ec2-sdk.js'), 'utf8');
+    expect(bundle).to.not.match(/from ["']@aws-sdk\/client-ec2["']/);
+    // Every operation the sources use is there; one they do not use is not.
+    const names = (script: string, cwd: string) => runCommand(process.execPath, ['--input-type=module', '-e', script], { cwd, timeoutMs: 30_000 });
+    const listed = async (specifier: string, cwd: string) => {
+      const r = await names(`const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).sort().join(','))`, cwd);
+      expect(r.code, r.stderr).to.equal(0);
+      return r.stdout.trim().split(',');
+    };
+    const shipped = await listed(join(app, 'dist/cloud/ec2-sdk.js'), app);
+    expect(shipped).to.deep.equal(await listed(join(repoRoot, 'src/cloud/ec2-sdk.ts'), repoRoot));
+    expect(shipped).to.include.members(['EC2Client', 'DescribeImagesCommand']).and.not.include('CreateVpcCommand');
+    expect(bundle).to.not.contain('CreateVpcCommand');
+  });
+
   it('refuses a bad setting with a readable message', async function () {
     const r = await entrypoint(['--concurrency=many']);
     expect(r.code).to.equal(2);
