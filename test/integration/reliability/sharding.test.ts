@@ -1,7 +1,8 @@
 // Three operator processes over one API server and one cloud: the main shard and shards a and b, each with its own
 // Lease. Every resource is reconciled by exactly one of them, which the API server itself records: each shard
 // writes under its own field manager, so an object's managedFields name every shard that ever wrote it. A resource
-// labelled for a shard that is not running is left alone, and relabelling moves a resource to another shard.
+// labelled for a shard that is not running is left alone, and relabelling moves a resource to another shard. A
+// CloudProfile's status is written by its own shard; a schedule's captures go to the schedule's shard.
 import { expect } from 'chai';
 import type { V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import { waitFor } from '../../env/index.ts';
@@ -15,7 +16,7 @@ const MAIN = FIELD_MANAGER;
 const manager = (shard: string) => `${FIELD_MANAGER}-shard-${shard}`;
 
 describe('sharding: a main shard and two named shards over one API server', function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   let s: Scenario;
   const procs: OperatorProcess[] = [];
   after(async () => {
@@ -71,6 +72,34 @@ describe('sharding: a main shard and two named shards over one API server', func
     expect(waiting?.metadata.finalizers ?? []).to.deep.equal([]);
     expect(await writers('imagecaptures', 'sh-c')).to.deep.equal([]);
     expect(ownedObjects(s, s.namespace, 'sh-c').images).to.deep.equal([]);
+  });
+
+  it("gives a labelled CloudProfile's status to its shard, while the other shards use it", async () => {
+    const cloud = await s.get<{ metadata?: object; spec: Record<string, unknown> }>('cloudprofiles', s.cloudName);
+    await s.create('cloudprofiles', labelled({ metadata: { name: 'cloud-a' }, spec: cloud!.spec }, 'a'));
+    await s.waitForCondition('cloudprofiles', 'cloud-a', 'Ready', 'True', 60_000);
+    expect(await writers('cloudprofiles', 'cloud-a')).to.deep.equal([manager('a')]);
+    const body = captureManifest(s, seedInstance(s).id, { strategy: 'CreateImage', noReboot: true }, 'sh-main-on-a');
+    await s.create('imagecaptures', { ...body, spec: { ...body.spec, cloudRef: { name: 'cloud-a' } } });
+    await s.waitForCondition('imagecaptures', 'sh-main-on-a', 'Ready', 'True', 60_000);
+    expect(await writers('imagecaptures', 'sh-main-on-a')).to.deep.equal([MAIN]);
+  });
+
+  it("creates a schedule's captures in the schedule's shard", async () => {
+    const instance = seedInstance(s);
+    await s.create('imageschedules', labelled({
+      metadata: { name: 'sh-sched' },
+      spec: { schedule: '* * * * *', instances: { ids: [instance.id] }, captureTemplate: { cloudRef: { name: s.cloudName }, noReboot: true, image: { nameTemplate: '{schedule}-{instance}-{time}' } } },
+    }, 'b'));
+    // The first run is at the next minute on the wall clock.
+    const capture = await waitFor(async () => {
+      const list = await s.custom.listNamespacedCustomObject({ group: 'imaging.eucalyptus.dev', version: 'v1alpha1', namespace: s.namespace, plural: 'imagecaptures', labelSelector: 'imaging.eucalyptus.dev/schedule=sh-sched' }) as { items: Array<{ metadata: { name: string; labels?: Record<string, string> } }> };
+      return list.items[0];
+    }, { timeoutMs: 90_000, intervalMs: 500, message: 'the schedule to create a capture' });
+    expect(capture.metadata.labels).to.include({ [SHARD_LABEL]: 'b' });
+    await s.waitForCondition('imagecaptures', capture.metadata.name, 'Ready', 'True', 60_000);
+    expect(await writers('imagecaptures', capture.metadata.name)).to.deep.equal([manager('b')]);
+    expect(await writers('imageschedules', 'sh-sched')).to.deep.equal([manager('b')]);
   });
 
   it('moves a resource with its label: to a running shard, and a Ready one whose deletion the new shard carries out', async () => {
