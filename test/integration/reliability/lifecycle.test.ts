@@ -2,10 +2,11 @@
 // holds: a timed-out capture whose snapshots were cleaned up makes new ones (no reference to the deleted ones),
 // and a stalled capture is left alone across an operator restart until it is edited.
 import { expect } from 'chai';
-import type { ImageCapture } from '../../../src/api/types.ts';
+import type { ImageCapture, InstanceBundle } from '../../../src/api/types.ts';
 import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, ownedObjects, seedInstance } from '../imagecapture/helpers.ts';
+import { BUNDLE_FIXTURES, bundleManifest, seed, tasksOf } from '../instancebundle/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker } from './invariants.ts';
 import { condOf, createCalls, diffCalls, eventsOf } from './helpers.ts';
 
@@ -108,3 +109,39 @@ describe('reliability: a failed resource resumes only on a new generation', func
     await checkInvariants(s, { resources: t.resources, baseline });
   });
 });
+
+describe('reliability: a timed-out InstanceBundle resumes only on a new generation', function () {
+  this.timeout(180_000);
+  let s: Scenario;
+  before(async () => {
+    s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES });
+  });
+  after(async () => s?.close());
+
+  it('raising spec.timeout starts a new bundle task once the cancelled one is gone, and the bundle completes', async () => {
+    const baseline = cloudBaseline(s);
+    const t = new ResourceTracker(s);
+    s.sim.state.latency = { ...s.sim.state.latency, bundleStepMs: 10_000 };
+    const inst = seed(s);
+    const m = bundleManifest(s, inst.id, { timeout: '2s', deletionPolicy: 'Delete', register: { name: `retry-${Date.now()}` } });
+    try {
+      await t.create('instancebundles', m);
+      const st = await s.waitForCondition('instancebundles', m.metadata.name, 'Stalled', 'True', 30_000);
+      expect(condOf(st, 'Stalled')?.reason).to.equal('Timeout');
+      await waitFor(() => tasksOf(s, inst.id).every((x) => x.phase === 'cancelled' || x.phase === 'failed'), { timeoutMs: 60_000, message: 'the timed-out task cancelled' });
+    } finally {
+      s.sim.state.latency = { ...s.sim.state.latency, bundleStepMs: 0 };
+    }
+    const calls = createCalls(s);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(diffCalls(createCalls(s), calls).BundleInstance, 'no new task without an edit').to.equal(0);
+    await patchSpec(s, 'instancebundles', m.metadata.name, { timeout: '10m' });
+    const ready = await s.waitForCondition('instancebundles', m.metadata.name, 'Ready', 'True', 90_000) as unknown as InstanceBundle;
+    expect(diffCalls(createCalls(s), calls).BundleInstance).to.equal(1);
+    expect(ready.status!.bundleId).to.be.a('string');
+    expect(s.sim.state.images.get(ready.status!.imageId!)?.state).to.equal('available');
+    expect(ready.status!.progress).to.equal(100);
+    await checkInvariants(s, { resources: t.resources, baseline });
+  });
+});
+
