@@ -12,6 +12,7 @@ export const Reasons = Object.freeze({
   DuplicateImageName: 'DuplicateImageName',
   ImageNotOwned: 'ImageNotOwned',
   SnapshotNotOwned: 'SnapshotNotOwned',
+  BundleNotOwned: 'BundleNotOwned',
   InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',
   UnsupportedByCloud: 'UnsupportedByCloud',
   Timeout: 'Timeout',

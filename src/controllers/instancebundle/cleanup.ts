@@ -2,12 +2,13 @@
 // waited for, then the deletion policy decides about the image and the bundle's objects. A bundle that never
 // completed is useless, so its partial objects go whatever the policy.
 import { ownerTagValue } from '../../api/constants.ts';
-import { deregisterImage, describeBundleTasks, findImagesByOwner, type BundleTaskInfo } from '../../cloud/ec2.ts';
+import { deregisterImage, describeBundleTasks, findImageByName, findImagesByOwner, type BundleTaskInfo } from '../../cloud/ec2.ts';
 import { deleteBundleObjects } from '../shared/bundle-objects.ts';
 import { cancelRunningTask, findBundleTask, isRunning } from '../shared/bundle-task.ts';
 import { outcomeOfCloudError } from '../shared/outcomes.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { CleanupResult } from '../shared/step-reconciler.ts';
+import { isOwnImage, signedImage, signedTask, tasksNotBefore } from './ownership.ts';
 import type { InstanceBundleState } from './state.ts';
 
 export interface CleanupPlan {
@@ -15,18 +16,35 @@ export interface CleanupPlan {
   deleteAll: boolean;
 }
 
+/**
+ * This bundle's task: the one its signed BundleInstance returned, or, in the crash window before that id was
+ * written, a task of its instance, bucket and prefix started after the signed checkpoint. status.bundleId proves
+ * nothing, and without a signed checkpoint no task was started (the cloud is not asked: it may not even know
+ * DescribeBundleTasks).
+ */
 async function currentTask(cloud: KindCloud, state: InstanceBundleState): Promise<BundleTaskInfo | undefined> {
   const { instanceId, storage } = state.obj.spec;
   const target = { instanceId, bucket: storage.bucket, prefix: storage.prefix };
-  const id = state.status.bundleId;
-  // BundleStored is written before BundleInstance is sent; without it and without an id no task was started,
-  // and the cloud is not asked (it may not even know DescribeBundleTasks).
-  if (!id && !state.condition('BundleStored')) return undefined;
-  // Without a recorded id the task may still exist: a crash between BundleInstance and the status write.
-  const task = id ? (await describeBundleTasks(cloud.gw, [id]).catch(() => []))[0] : await findBundleTask(cloud.gw, target);
+  const signed = signedTask(cloud, state);
+  if (!signed) return undefined;
+  if (!signed.id) return findBundleTask(cloud.gw, target, tasksNotBefore(signed));
+  const task = (await describeBundleTasks(cloud.gw, [signed.id]).catch(() => []))[0];
   // The same bundle id is reused for a later bundle of the instance elsewhere: that one is not ours.
   if (task && (task.bucket !== storage.bucket || task.prefix !== storage.prefix)) return undefined;
   return task;
+}
+
+/** This bundle's images: owner tag, the signed RegisterImage result, or an untagged one in its crash window. */
+async function ownImages(cloud: KindCloud, state: InstanceBundleState): Promise<string[]> {
+  const images = (await findImagesByOwner(cloud.gw, ownerTagValue(state.obj))).filter((i) => i.state !== 'deregistered').map((i) => i.imageId);
+  const signed = signedImage(cloud, state);
+  if (signed?.id && !images.includes(signed.id)) images.push(signed.id);
+  const name = state.obj.spec.register?.name;
+  if (signed && !signed.id && name) {
+    const named = await findImageByName(cloud.gw, name);
+    if (named && named.state !== 'deregistered' && isOwnImage(cloud, state, named) && !images.includes(named.imageId)) images.push(named.imageId);
+  }
+  return images;
 }
 
 export async function cleanUp(cloud: KindCloud, state: InstanceBundleState, plan: CleanupPlan): Promise<CleanupResult> {
@@ -46,9 +64,7 @@ export async function cleanUp(cloud: KindCloud, state: InstanceBundleState, plan
   const complete = task?.state === 'complete' || state.condition('BundleStored')?.status === 'True';
   const { bucket, prefix } = state.obj.spec.storage;
   try {
-    const images = (await findImagesByOwner(cloud.gw, ownerTagValue(state.obj))).filter((i) => i.state !== 'deregistered').map((i) => i.imageId);
-    if (state.status.imageId && !images.includes(state.status.imageId)) images.push(state.status.imageId);
-    for (const imageId of images) {
+    for (const imageId of await ownImages(cloud, state)) {
       if (plan.deleteAll) {
         await deregisterImage(cloud.gw, imageId);
         deleted.push(imageId);
@@ -57,7 +73,7 @@ export async function cleanUp(cloud: KindCloud, state: InstanceBundleState, plan
       }
     }
     // Without a task of ours nothing of ours was written: objects at this prefix belong to someone else.
-    const wroteHere = task !== undefined || state.status.bundleId !== undefined;
+    const wroteHere = task !== undefined || signedTask(cloud, state)?.id !== undefined;
     if (wroteHere && (plan.deleteAll || !complete)) {
       deleted.push(...(await deleteBundleObjects(cloud.gw, bucket, prefix)).map((k) => `${bucket}/${k}`));
     } else if (wroteHere) {

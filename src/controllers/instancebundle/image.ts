@@ -5,6 +5,8 @@ import type { InstanceBundle } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, registerImage, type ImageInfo } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
+import { isOwnImage, manifestLocation } from './ownership.ts';
+import type { InstanceBundleState } from './state.ts';
 
 export function bundleOwnerTags(obj: InstanceBundle, step: string): Record<string, string> {
   return { [OWNER_TAG]: ownerTagValue(obj), [STEP_TAG]: step };
@@ -25,14 +27,20 @@ export async function checkImageNameFree(cloud: KindCloud, obj: InstanceBundle):
   throw new StallError('DuplicateImageName', `an image named "${name}" already exists in this account (${existing.imageId}): choose another spec.register.name`);
 }
 
-export async function adoptOrRegister(cloud: KindCloud, obj: InstanceBundle, manifestLocation: string, architecture: string | undefined): Promise<{ imageId: string; adopted: boolean }> {
+/**
+ * An image this bundle registered before (owner tag; or untagged, of our name and manifest location, with the
+ * signed RegisterImage checkpoint: the crash before its tags), otherwise RegisterImage of our manifest.
+ */
+export async function adoptOrRegister(cloud: KindCloud, state: InstanceBundleState, architecture: string | undefined): Promise<{ imageId: string; adopted: boolean }> {
+  const obj = state.obj;
   const reg = obj.spec.register!;
   const tags = bundleOwnerTags(obj, 'image');
+  const location = manifestLocation(obj);
   try {
     const tagged = (await findImagesByOwner(cloud.gw, ownerTagValue(obj))).find((i) => i.state !== 'deregistered');
     if (tagged) return { imageId: tagged.imageId, adopted: true };
     const named = await findImageByName(cloud.gw, reg.name);
-    if (named && named.state !== 'deregistered' && !named.tags?.[OWNER_TAG] && named.imageLocation === manifestLocation) {
+    if (named && named.state !== 'deregistered' && isOwnImage(cloud, state, named)) {
       await createTags(cloud.gw, [named.imageId], tags);
       return { imageId: named.imageId, adopted: true };
     }
@@ -44,12 +52,12 @@ export async function adoptOrRegister(cloud: KindCloud, obj: InstanceBundle, man
       name: reg.name,
       description: reg.description,
       architecture: reg.architecture ?? architecture,
-      imageLocation: manifestLocation,
+      imageLocation: location,
       tags,
       tagOnCreate: cloud.capabilities.tagOnCreate,
     });
     return { imageId, adopted: false };
   } catch (err) {
-    throw outcomeOfCloudError(err, `RegisterImage ${manifestLocation}`);
+    throw outcomeOfCloudError(err, `RegisterImage ${location}`);
   }
 }

@@ -7,13 +7,19 @@ import { Reasons } from '../../api/reasons.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
 import type { EventSink, KindDefinition } from '../shared/step-reconciler.ts';
+import { StallError } from '../shared/outcomes.ts';
 import { cleanUp } from './cleanup.ts';
+import { ownImage } from './ownership.ts';
 import { InstanceBundleState } from './state.ts';
 import { bundleSteps } from './steps.ts';
 
 export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logger): KindDefinition<InstanceBundle, InstanceBundleStatus, InstanceBundleState> {
-  const launchPermissions = (cloud: KindCloud, state: InstanceBundleState) => applyLaunchPermissions(cloud.gw, state.status.imageId!,
-    state.obj.spec.launchPermissions, state, (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
+  /** Only on an image proven ours: status.imageId may name someone else's. */
+  const launchPermissions = async (cloud: KindCloud, state: InstanceBundleState) => {
+    if (!(await ownImage(cloud, state, state.status.imageId!))) return;
+    await applyLaunchPermissions(cloud.gw, state.status.imageId!, state.obj.spec.launchPermissions, state,
+      (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
+  };
 
   return {
     noun: 'bundle',
@@ -73,7 +79,10 @@ export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logge
         ? 'cancelling a running task, deregistering the image and removing the bundle'
         : 'cancelling a running task and removing a partial bundle',
       async cleanUp(cloud, state, policy) {
-        await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
+        const imageId = state.status.imageId;
+        if (imageId && policy === 'Retain' && state.obj.spec.revokeLaunchPermissionsOnDeletion && await ownImage(cloud, state, imageId).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; })) {
+          await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
+        }
         return cleanUp(cloud, state, { deleteAll: policy === 'Delete' });
       },
     },

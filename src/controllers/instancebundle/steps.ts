@@ -14,12 +14,10 @@ import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
 import { adoptOrRegister, checkImageNameFree } from './image.ts';
 import { loadInstance } from './instance.ts';
 import { checkStorageFree } from './storage-check.ts';
+import { imageParams, requireOwnTask, signedTask, taskParams, tasksNotBefore } from './ownership.ts';
 import type { InstanceBundleState } from './state.ts';
 
 type BundleEvents = EventSink<InstanceBundle>;
-
-/** Kubernetes timestamps have second precision: a task started in the same second still counts as ours. */
-const CREATION_SLACK_MS = 2_000;
 
 export function bundleSteps(events: BundleEvents): Step<InstanceBundleState>[] {
   return [
@@ -31,12 +29,6 @@ export function bundleSteps(events: BundleEvents): Step<InstanceBundleState>[] {
   ];
 }
 
-/** Complete tasks started before the resource existed belong to an earlier resource of the same storage. */
-function notBefore(state: InstanceBundleState): Date | undefined {
-  const created = state.obj.metadata.creationTimestamp;
-  return created ? new Date(new Date(created).getTime() - CREATION_SLACK_MS) : undefined;
-}
-
 async function validate(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): Promise<StepResult> {
   const { spec } = state.obj;
   state.phase('Pending');
@@ -46,25 +38,36 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   checkBundleable(instance, cloud.capabilities, spec.storage.prefix);
   await checkImageNameFree(cloud, state.obj);
   await ensureStorage(cloud, state.obj, events);
-  const task = await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, notBefore(state));
+  // Nothing of ours can have started yet (the checkpoint below comes first): every task there is someone else's.
+  const now = new Date();
+  const task = await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, now);
   state.taskLookup = task ? { task } : {};
-  // Written before BundleInstance: from here on a deletion looks for a task; before it, nothing exists to remove.
+  // Written before BundleInstance (and RegisterImage), signed: from here on a deletion looks for a task started
+  // after it; before it, nothing exists to remove.
+  cloud.createCalls.pending(state, 'BundleInstance', taskParams(state.obj), now);
+  if (spec.register) cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj), now);
   state.step('BundleStored', 'False', 'Starting', `starting a bundle task of ${instance.rootDeviceType} ${instance.platform} instance ${instance.instanceId}`);
   return { checkpoint: true, again: true };
 }
 
 async function startBundle(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): Promise<StepResult> {
   const { spec } = state.obj;
-  const since = notBefore(state);
+  // No BundleInstance without its signed checkpoint in status (a forged or lost one is written again first).
+  if (cloud.createCalls.pending(state, 'BundleInstance', taskParams(state.obj))) {
+    state.taskLookup = undefined;
+    return { checkpoint: true, again: true };
+  }
+  const since = tasksNotBefore(signedTask(cloud, state)!);
   const { task, adopted, cappedTtlMs } = await startOrAdoptBundle(cloud.gw, {
     instanceId: spec.instanceId,
     bucket: spec.storage.bucket,
     prefix: spec.storage.prefix,
     uploadPolicyTtlMs: parseDuration(spec.uploadPolicyTTL ?? '12h'),
-    ...(since ? { notBefore: since } : {}),
+    notBefore: since,
     ...(state.taskLookup ? { known: state.taskLookup } : {}),
   });
   state.status.bundleId = task.bundleId;
+  cloud.createCalls.succeeded(state, 'BundleInstance', taskParams(state.obj), task.bundleId);
   state.status.state = task.state;
   state.status.progress = scaled(state.obj, task.progress ?? 0);
   state.phase('Bundling');
@@ -91,7 +94,7 @@ async function ensureStorage(cloud: KindCloud, obj: InstanceBundle, events: Bund
 
 /** Follows the task; returns undefined once it is complete (the manifest is stored). */
 function followBundle(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): StepResult | undefined {
-  const id = state.status.bundleId!;
+  const id = requireOwnTask(cloud, state);
   cloud.bundleTasks.watch(id, state.key);
   const seen = cloud.bundleTasks.get(id);
   if (!seen) return {};
@@ -120,9 +123,12 @@ function followBundle(cloud: KindCloud, state: InstanceBundleState, events: Bund
 async function register(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): Promise<StepResult> {
   state.phase('Registering');
   state.reconciling('Registering', `registering ${state.status.manifestLocation}`);
+  // No RegisterImage without its signed checkpoint (validation writes it; a forged or lost one is written again).
+  if (cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj))) return { checkpoint: true, again: true };
   // Without spec.register.architecture the cloud reads it from the manifest.
-  const { imageId, adopted } = await adoptOrRegister(cloud, state.obj, state.status.manifestLocation!, undefined);
+  const { imageId, adopted } = await adoptOrRegister(cloud, state, undefined);
   state.status.imageId = imageId;
+  cloud.createCalls.succeeded(state, 'RegisterImage', imageParams(state.obj), imageId);
   state.step('ImageRegistered', 'False', 'WaitingForImage', `image ${imageId} registered; waiting for it to become available`);
   state.reconciling('WaitingForImage', `image ${imageId} registered; waiting for it to become available`);
   events.normal(state.obj, adopted ? 'ImageAdopted' : 'ImageRegistered', `${adopted ? 'adopted' : 'registered'} image ${imageId} from ${state.status.manifestLocation}`);

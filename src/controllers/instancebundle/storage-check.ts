@@ -1,7 +1,8 @@
 // Is the bucket/prefix free for this bundle? Two InstanceBundles naming the same storage would write the same
 // manifest and parts (the second overwrites the first's bundle, and deleting either removes the other's), so
 // the storage is refused while another instance's task writes there or a bundle manifest already sits there.
-// Our own task (a crash between BundleInstance and the status write) is never a conflict: it is returned, to adopt.
+// A task started after `notBefore` for this very target is returned, to adopt; any other task writing there,
+// of this instance too, is someone else's.
 import { listBundleTasks, type BundleTaskInfo } from '../../cloud/ec2.ts';
 import type { CloudGateway } from '../../cloud/gateway.ts';
 import { listBundleObjects, manifestKey } from '../shared/bundle-objects.ts';
@@ -15,8 +16,7 @@ export async function checkStorageFree(gw: CloudGateway, target: BundleTarget, n
     const tasks = await listBundleTasks(gw);
     const ours = pickBundleTask(tasks, target, notBefore);
     if (ours) return ours;
-    const other = tasks.find((t) => t.bucket === target.bucket && t.prefix === target.prefix
-      && t.instanceId !== target.instanceId && (isRunning(t.state) || t.state === 'cancelling'));
+    const other = tasks.find((t) => t.bucket === target.bucket && t.prefix === target.prefix && (isRunning(t.state) || t.state === 'cancelling'));
     if (other) {
       throw new StallError('StorageInUse', `bundle task ${other.bundleId} of instance ${other.instanceId} is writing to ${where}: choose another spec.storage.prefix`);
     }

@@ -23,15 +23,15 @@ export function isRunning(state: BundleState): boolean {
 }
 
 /**
- * The task for this instance that writes to this bucket and prefix, among `tasks`: a running one always, a
- * complete one only when it started after `notBefore` (an older complete task belongs to an earlier resource of
- * the same bucket/prefix whose objects may be gone). Failed and cancelled tasks are never adopted: they are retried.
+ * The task for this instance that writes to this bucket and prefix, among `tasks`, started after `notBefore` (the
+ * signed checkpoint written before BundleInstance): a running one first, else a complete one. A task started
+ * earlier, or without a start time, belongs to someone else (another resource of the same target). Failed and
+ * cancelled tasks are never adopted: they are retried.
  */
 export function pickBundleTask(tasks: BundleTaskInfo[], target: BundleTarget, notBefore?: Date): BundleTaskInfo | undefined {
-  const mine = tasks.filter((t) => t.instanceId === target.instanceId && t.bucket === target.bucket && t.prefix === target.prefix);
-  const running = mine.find((t) => isRunning(t.state) || t.state === 'cancelling');
-  if (running) return running;
-  return mine.find((t) => t.state === 'complete' && (!notBefore || !t.startTime || t.startTime.getTime() >= notBefore.getTime()));
+  const mine = tasks.filter((t) => t.instanceId === target.instanceId && t.bucket === target.bucket && t.prefix === target.prefix
+    && (!notBefore || (t.startTime !== undefined && t.startTime.getTime() >= notBefore.getTime())));
+  return mine.find((t) => isRunning(t.state) || t.state === 'cancelling') ?? mine.find((t) => t.state === 'complete');
 }
 
 /** Looks for this target's task in the cloud (one DescribeBundleTasks filtered by instance). */
@@ -46,7 +46,7 @@ export async function findBundleTask(gw: CloudGateway, target: BundleTarget, not
 export interface StartBundleInput extends BundleTarget {
   /** How long the signed upload policy stays valid. */
   uploadPolicyTtlMs: number;
-  /** Ignore complete tasks older than this (see pickBundleTask). */
+  /** Ignore tasks older than this (see pickBundleTask). */
   notBefore?: Date;
   /** What this reconcile already learnt from the cloud (validation just looked): the task to adopt, or none. */
   known?: { task?: BundleTaskInfo };
