@@ -98,6 +98,25 @@ describe('reliability: deletion never deadlocks', function () {
       expect(s.sim.state.images.get(imageId)?.state).to.equal('available');
     });
 
+    it('a Ready capture with Retain goes without a cloud call while the cloud is down', async () => {
+      const m = captureManifest(s, seedInstance(s).id, { noReboot: true });
+      await s.create('imagecaptures', m);
+      const ready = await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready') as unknown as ImageCapture;
+      s.sim.faults.set({ drop: {} });
+      const before = s.sim.log.count();
+      try {
+        const t0 = Date.now();
+        await s.remove('imagecaptures', m.metadata.name);
+        await s.waitGone('imagecaptures', m.metadata.name, 15_000);
+        console.log(`      deleted in ${Date.now() - t0} ms`);
+        expect(s.sim.log.count(), 'no request at all').to.equal(before);
+      } finally {
+        s.sim.faults.clear();
+      }
+      expect(s.sim.state.images.get(ready.status!.imageId!)?.state).to.equal('available');
+      expect((await eventsOf(s, m.metadata.name)).find((e) => e.reason === 'Deleted')?.message).to.include('deletionPolicy Retain: kept').and.include(ready.status!.imageId!);
+    });
+
     it('a cloud that refuses the cleanup: Deleting with the reason, retried, and done once the cloud answers', async () => {
       const m = captureManifest(s, seedInstance(s).id, { deletionPolicy: 'Delete', noReboot: true });
       await s.create('imagecaptures', m);
