@@ -167,8 +167,9 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
     timeoutConsequence: 'temporary cloud objects were removed',
     newAttempt({ status: s }) {
       // Validation runs again (the edit may have changed what fits); the steps find snapshots and an image that
-      // still carry this capture's owner tag and make what is missing. Granted launch permissions, applied tags and
-      // retained objects stay: they describe the cloud, not the attempt.
+      // still carry this capture's owner tag and make what is missing. Granted launch permissions, applied tags,
+      // retained objects and the signed create-call records stay: they describe the cloud (and prove what earlier calls
+      // made), not the attempt.
       Object.assign(s, { strategy: undefined, imageId: undefined, snapshots: undefined, indications: undefined, progress: 0, completedAt: undefined, bootCheck: undefined });
       s.conditions = s.conditions?.filter((c) => ['Ready', 'Reconciling', 'Stalled'].includes(c.type));
     },

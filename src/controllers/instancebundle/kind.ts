@@ -88,7 +88,8 @@ export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logge
     },
     timeoutConsequence: 'a running bundle task was cancelled and partial objects removed',
     newAttempt({ status: s }) {
-      // Validation runs again and a new task is started (a finished task of this instance and storage is adopted).
+      // Validation runs again and a new task is started (a finished task of this instance and storage is adopted); the
+      // signed create-call records stay, so what the failed attempt's calls made is still proven this bundle's.
       Object.assign(s, { bundleId: undefined, state: undefined, progress: 0, manifestLocation: undefined, imageId: undefined, completedAt: undefined });
       s.conditions = s.conditions?.filter((c) => ['Ready', 'Reconciling', 'Stalled'].includes(c.type));
     },
