@@ -5,6 +5,7 @@
 import { API_VERSION, FINALIZER } from '../src/api/constants.ts';
 import { markReady } from '../src/api/conditions.ts';
 import type { ImageCaptureStatus } from '../src/api/types.ts';
+import { credentialsId, normalEndpoint } from '../src/controllers/shared/cloud-identity.ts';
 import { CONTENT_TYPE, kubeRequest, resourcePath } from '../src/runtime/rest.ts';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { summarizeHeap, type HeapSummary } from './heap-summary.ts';
 import { chartNodeOptions } from './node-options.ts';
 import { countCalls } from './cloud-calls.ts';
 import { metricSum, startOperatorProcess, type OperatorProcess } from './operator-process.ts';
-import { inParallel, startCloud, waitCloudReady, type World } from './world.ts';
+import { DEMO, inParallel, startCloud, waitCloudReady, type World } from './world.ts';
 
 export interface CacheResult {
   n: number;
@@ -53,6 +54,8 @@ export async function runCache(world: World, n: number, logDir: string, timeoutM
   if (snapshot) mkdirSync(snapshotDir, { recursive: true });
   const cloud = await startCloud(world, `cache-${n}`, { latency: 'zero', rateLimit: { qps: 500, burst: 100 }, images: n });
   const imageIds = new Map([...cloud.sim.state.images.values()].map((i) => [i.name, i.id]));
+  // As the operator leaves a capture it made: with the identity of the cloud it was made in.
+  const identity = { endpoint: normalEndpoint(cloud.sim.url), region: 'eucalyptus', accountId: DEMO.accountId, credentials: credentialsId(DEMO.accessKeyId) };
   const t0 = performance.now();
   // Two requests per resource on one keep-alive connection pool (the library's typed client opens a connection
   // per call), 64 at a time: seeding 10,000 takes about a minute instead of four.
@@ -67,7 +70,7 @@ export async function runCache(world: World, n: number, logDir: string, timeoutM
     });
     const now = new Date().toISOString();
     const imageId = imageIds.get(`seeded-${i}`);
-    const available: ImageCaptureStatus = { phase: 'Available', strategy: 'CreateImage', imageId, progress: 100, startedAt: now, completedAt: now };
+    const available: ImageCaptureStatus = { phase: 'Available', strategy: 'CreateImage', imageId, progress: 100, startedAt: now, completedAt: now, cloud: identity };
     const status = { ...markReady(available, `image ${imageId} is available`, 1), observedGeneration: 1 };
     await kubeRequest(world.plane.kubeConfig, 'PATCH', `${collection}/${name}/status`, {
       body: { status }, contentType: CONTENT_TYPE.mergePatch,

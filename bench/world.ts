@@ -12,7 +12,7 @@ import { runCommand } from '../test/env/run-command.ts';
 import { waitFor } from '../test/env/wait-for.ts';
 
 export const root = join(import.meta.dirname, '..');
-const DEMO = { accountId: '000100020003', name: 'demo', accessKeyId: 'AKIDEMOEUCALYPTUS000', secretAccessKey: 'demo-secret-key-please-change' };
+export const DEMO = { accountId: '000100020003', name: 'demo', accessKeyId: 'AKIDEMOEUCALYPTUS000', secretAccessKey: 'demo-secret-key-please-change' };
 
 export interface World {
   plane: ControlPlane;
