@@ -13,6 +13,7 @@ export const Reasons = Object.freeze({
   ImageNotOwned: 'ImageNotOwned',
   SnapshotNotOwned: 'SnapshotNotOwned',
   BundleNotOwned: 'BundleNotOwned',
+  ExceedsCloudLimits: 'ExceedsCloudLimits',
   InvalidBlockDeviceMapping: 'InvalidBlockDeviceMapping',
   UnsupportedByCloud: 'UnsupportedByCloud',
   Timeout: 'Timeout',

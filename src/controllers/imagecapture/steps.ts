@@ -8,6 +8,8 @@ import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
 import { bootStep, checkBootSpec } from './boot-verify.ts';
 import { createImageSteps } from './create-image.ts';
 import { orchestratedSteps, type OrchestratedOptions } from './orchestrated.ts';
+import { checkCreateInputs } from '../shared/create-limits.ts';
+import { ownerTags } from './image-steps.ts';
 import { callParams, imageCall } from './ownership.ts';
 import type { ImageCaptureState } from './state.ts';
 import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL } from './validate.ts';
@@ -45,6 +47,7 @@ async function validate(cloud: KindCloud, state: ImageCaptureState, events: Even
   state.phase('Pending');
   state.reconciling('Validating', `validating instance ${obj.spec.instanceId}`);
   checkBootSpec(state);
+  checkCreateInputs(cloud.capabilities, { nameField: 'spec.image.name', imageName: obj.spec.image.name, description: obj.spec.image.description, tags: ownerTags(obj, 'image') });
   const instance = await state.instance(cloud);
   checkInstanceState(instance);
   state.account = instance.ownerId;

@@ -11,7 +11,8 @@ import { manifestKey } from '../shared/bundle-objects.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
-import { adoptOrRegister, checkImageNameFree } from './image.ts';
+import { checkCreateInputs } from '../shared/create-limits.ts';
+import { adoptOrRegister, bundleOwnerTags, checkImageNameFree } from './image.ts';
 import { loadInstance } from './instance.ts';
 import { checkStorageFree } from './storage-check.ts';
 import { imageParams, requireOwnTask, signedTask, taskParams, tasksNotBefore } from './ownership.ts';
@@ -33,6 +34,9 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   const { spec } = state.obj;
   state.phase('Pending');
   state.reconciling('Validating', `validating instance ${spec.instanceId}`);
+  if (spec.register) {
+    checkCreateInputs(cloud.capabilities, { nameField: 'spec.register.name', imageName: spec.register.name, description: spec.register.description, tags: bundleOwnerTags(state.obj, 'image') });
+  }
   const instance = await loadInstance(cloud, spec.instanceId);
   state.account = instance.ownerId;
   checkBundleable(instance, cloud.capabilities, spec.storage.prefix);

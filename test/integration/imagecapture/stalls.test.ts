@@ -60,13 +60,18 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture stalls with clear
     expect(calls(s, 'CreateImage')).to.equal(creates, 'no CreateImage after the name check failed');
   });
 
-  it('a name Eucalyptus 3.4 refuses (space) surfaces the cloud code as InvalidImageName', async () => {
-    const m = captureManifest(s, seedInstance(s).id, { image: { name: `web golden ${Date.now()}` } });
-    await s.create('imagecaptures', m);
-    const c = await stalled(s, m.metadata.name);
-    expect(c.reason).to.equal('InvalidImageName');
-    expect(c.message).to.match(/InvalidAMIName.Malformed/);
-    expect(ownedObjects(s, s.namespace, m.metadata.name).snapshots).to.have.length(0);
+  it('a name Eucalyptus refuses (space, dot) stalls InvalidImageName before anything is created, whatever the strategy', async () => {
+    const creating = () => ['CreateImage', 'RegisterImage', 'CreateSnapshot', 'RebootInstances', 'CreateTags'].map((a) => calls(s, a)).join();
+    for (const strategy of ['CreateImage', 'Orchestrated'] as const) {
+      const before = creating();
+      const m = captureManifest(s, seedInstance(s).id, { strategy, image: { name: `web golden v1.${Date.now()}` } });
+      await s.create('imagecaptures', m);
+      const c = await stalled(s, m.metadata.name);
+      expect(c.reason).to.equal('InvalidImageName');
+      expect(c.message).to.match(/not accepted by a eucalyptus cloud/).and.match(/nothing was created/);
+      expect(creating(), `${strategy}: no creating call`).to.equal(before);
+      expect(ownedObjects(s, s.namespace, m.metadata.name).snapshots).to.have.length(0);
+    }
   });
 
   it('an instance-store instance is refused with the reason and the InstanceBundle way, whatever the strategy', async () => {

@@ -101,7 +101,7 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
       'InstanceNotFound', 'InstanceNotOwned', 'InvalidInstanceState', 'InvalidImageName', 'DuplicateImageName', 'InvalidBlockDeviceMapping',
       'UnsupportedByCloud', 'Timeout', 'CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid', 'CredentialsRejected',
       'S3SignatureRejected', 'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'BucketNotFound', 'StorageInUse', 'ImageDeregistered', 'CloudRejected',
-      'BootVerificationFailed', 'InvalidBootVerification', 'CABundleInvalid', 'EndpointNotAllowed', 'ImageNotOwned', 'SnapshotNotOwned', 'BundleNotOwned',
+      'BootVerificationFailed', 'InvalidBootVerification', 'CABundleInvalid', 'EndpointNotAllowed', 'ImageNotOwned', 'SnapshotNotOwned', 'BundleNotOwned', 'ExceedsCloudLimits',
     ];
     const WORKING_REASONS: Reason[] = [
       'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling',
