@@ -47,7 +47,7 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
    */
   const availableWithoutProfile = (state: ImageCaptureState, err: StallError | WaitError): Requeue => {
     const before = state.condition(PROFILE_CONDITION);
-    const message = `${err.message}; image ${state.status.imageId} stays available, but until then the operator cannot check it or apply edits (tags) to it, and deleting this capture waits for the CloudProfile (or the annotation ${ABANDON_ANNOTATION}=true)`;
+    const message = `${err.message}; image ${state.status.imageId} stays available, but until then the operator cannot check it or apply edits (tags) to it, and deleting this capture with deletionPolicy Delete waits for it (or the annotation ${ABANDON_ANNOTATION}=true; with Retain it goes without the cloud)`;
     state.step(PROFILE_CONDITION, 'False', err.reason, message);
     // A capture stalled by this before (older operators flipped it to Stalled) is Ready again: its image exists.
     if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
