@@ -183,4 +183,38 @@ describe('reliability: status proves nothing but the operator\'s signed create c
       await op.stop();
     }
   });
+
+  it('status.bootCheck.instanceId forged to another instance while the test instance boots: InstanceNotOwned, that instance is never terminated', async () => {
+    const t = new ResourceTracker(s);
+    const op = await s.startOperator();
+    s.sim.faults.set({ neverRunning: { count: 1, actions: ['RunInstances'] } });
+    try {
+      const victim = seedInstance(s);
+      const m = captureManifest(s, seedInstance(s).id, { noReboot: true, bootVerification: { timeout: '5m' } }, 'forged-boot-instance');
+      await t.create('imagecaptures', m);
+      let own: string | undefined;
+      await waitFor(async () => {
+        own = ((await s.get<WithStatus>('imagecaptures', m.metadata.name))?.status as { bootCheck?: { instanceId?: string } } | undefined)?.bootCheck?.instanceId;
+        return own !== undefined;
+      }, { timeoutMs: 60_000, intervalMs: 50, message: 'test instance launched' });
+      const from = s.sim.log.entries().length;
+      // A pass in flight may write its own copy back: the forgery is repeated until the operator has looked at it.
+      let st;
+      for (let attempt = 0; attempt < 4 && !st; attempt++) {
+        await patchStatus(s, m.metadata.name, { bootCheck: { instanceId: victim.id } });
+        st = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled', 'True', 8_000).catch(() => undefined);
+      }
+      expect(condOf(st, 'Stalled')?.reason).to.equal('InstanceNotOwned');
+      expect(condOf(st, 'Stalled')?.message).to.include(victim.id);
+      await t.remove('imagecaptures', m.metadata.name);
+      await s.waitGone('imagecaptures', m.metadata.name);
+      expect(changesTo(s, victim.id, from), 'the other instance').to.deep.equal([]);
+      expect(s.sim.state.instances.get(victim.id)!.state).to.equal('running');
+      // The capture's own test instance (owner tag, client token) is terminated by the deletion.
+      expect(['terminated', 'shutting-down']).to.include(s.sim.state.instances.get(own!)?.state ?? 'terminated');
+    } finally {
+      s.sim.faults.clear();
+      await op.stop();
+    }
+  });
 });
