@@ -1,7 +1,8 @@
 // `make bench`: the operator at scale against eucasim, batched polling vs the naive baseline in the same run.
 // Env: BENCH_QUICK=1 (small N, a few minutes), BENCH_OUT (JSON path, default .out/bench/results.json; the SVG
 // plot and the table are written beside it), BENCH_ONLY=flows,cache,restart,ratelimit,shards (a subset),
-// BENCH_HEAP_SNAPSHOT=1 (a heap snapshot of the operator with every cached resource, summarised in the table).
+// BENCH_HEAP_SNAPSHOT=1 (a heap snapshot of the operator with every cached resource, summarised in the table),
+// BENCH_MODES=batched,naive and BENCH_LATENCIES=zero,realistic (the flow runs to make).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +18,9 @@ import { root, startWorld } from './world.ts';
 const quick = process.env.BENCH_QUICK === '1';
 const out = process.env.BENCH_OUT || join(root, '.out/bench/results.json');
 const only = new Set((process.env.BENCH_ONLY || 'flows,cache,restart,ratelimit,shards').split(',').map((s) => s.trim()));
+// BENCH_MODES=batched skips the naive baseline (no ratios), BENCH_LATENCIES=zero one latency: quicker flow checks.
+const modes = (process.env.BENCH_MODES || 'batched,naive').split(',').map((s) => s.trim());
+const latencies = (process.env.BENCH_LATENCIES || 'zero,realistic').split(',').map((s) => s.trim()) as LatencyName[];
 const logDir = join(dirname(out), 'logs');
 mkdirSync(logDir, { recursive: true });
 
@@ -50,8 +54,8 @@ try {
   if (only.has('flows')) {
     const plan: Array<[FlowKind, number]> = [...sizes.captures.map((n) => ['captures', n] as [FlowKind, number]), ...sizes.bundles.map((n) => ['bundles', n] as [FlowKind, number])];
     for (const [kind, n] of plan) {
-      for (const latency of ['zero', 'realistic'] as LatencyName[]) {
-        for (const naive of [false, true]) {
+      for (const latency of latencies) {
+        for (const naive of modes.map((m) => m === 'naive')) {
           if (naive && n > naiveUpTo) continue;
           log(`${kind} N=${n} latency=${latency} ${naive ? 'naive' : 'batched'}`);
           const r: FlowResult = await runFlow(world, { kind, n, latency, naive, rateLimit: RATE, logDir, timeoutMs: TIMEOUT });
