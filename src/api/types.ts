@@ -87,6 +87,14 @@ export interface SnapshotStatus {
   progress?: number;
 }
 
+/** The source instance as validation described it, kept so later steps need not ask the cloud again. */
+export interface SourceInstanceStatus {
+  state?: string;
+  architecture?: string;
+  rootDeviceName?: string;
+  volumes?: { deviceName: string; volumeId: string; deleteOnTermination?: boolean }[];
+}
+
 export interface ImageCaptureStatus {
   phase?: CapturePhase;
   indications?: Indication[];
@@ -95,6 +103,7 @@ export interface ImageCaptureStatus {
   /** The user tags last written on the image and its snapshots (only these are ever removed). */
   appliedTags?: Record<string, string>;
   snapshots?: SnapshotStatus[];
+  sourceInstance?: SourceInstanceStatus;
   progress?: number;
   startedAt?: string;
   completedAt?: string;

@@ -156,6 +156,30 @@ const status: Schema = {
       },
     },
     progress,
+    sourceInstance: {
+      type: 'object',
+      description: 'The source instance as validation described it (one DescribeInstances per capture): the later steps and the check of the finished image read it here instead of asking the cloud again.',
+      properties: {
+        state: { type: 'string', maxLength: 32, description: 'Instance state at validation: running or stopped.' },
+        architecture: { type: 'string', maxLength: 32, description: 'Architecture, for example x86_64.' },
+        rootDeviceName: { type: 'string', maxLength: 64, description: 'Root device name, for example /dev/sda1.' },
+        volumes: {
+          type: 'array',
+          maxItems: 64,
+          description: 'The attached EBS volumes.',
+          items: {
+            type: 'object',
+            required: ['deviceName', 'volumeId'],
+            description: 'One attached EBS volume.',
+            properties: {
+              deviceName: { type: 'string', maxLength: 64, description: 'Device name, for example /dev/sdb.' },
+              volumeId: cloudId('Volume id.'),
+              deleteOnTermination: { type: 'boolean', description: 'Whether the volume goes with the instance.' },
+            },
+          },
+        },
+      },
+    },
     startedAt: timestamp('When the first cloud call was made.'),
     createCalls: createCalls(['CreateImage', 'RegisterImage']),
     completedAt: timestamp('When the image became available or the capture failed.'),

@@ -1,4 +1,4 @@
-// Instances: described (with the sizes of their EBS volumes), found by tags, rebooted; and the one-instance launch,
+// Instances: described, found by tags, rebooted; and the one-instance launch,
 // console output and termination of a boot verification.
 import {
   DescribeInstancesCommand, GetConsoleOutputCommand, RebootInstancesCommand, RunInstancesCommand, TerminateInstancesCommand,
@@ -7,13 +7,11 @@ import {
 import { OWNER_TAG } from '../../api/constants.ts';
 import type { CloudGateway } from '../gateway.ts';
 import { fromSdkTags, orNotFound, type Tags } from './shapes.ts';
-import { describeVolumes } from './volumes.ts';
 
 export interface InstanceVolume {
   deviceName: string;
   volumeId: string;
   deleteOnTermination: boolean;
-  sizeGiB?: number;
 }
 
 export interface InstanceInfo {
@@ -31,17 +29,11 @@ export interface InstanceInfo {
   tags?: Tags;
 }
 
-function toInstanceInfo(i: Instance, sizes: Map<string, number>): InstanceInfo {
+function toInstanceInfo(i: Instance): InstanceInfo {
   const volumes: InstanceVolume[] = [];
   for (const b of i.BlockDeviceMappings ?? []) {
     if (!b.DeviceName || !b.Ebs?.VolumeId) continue;
-    const size = sizes.get(b.Ebs.VolumeId);
-    volumes.push({
-      deviceName: b.DeviceName,
-      volumeId: b.Ebs.VolumeId,
-      deleteOnTermination: b.Ebs.DeleteOnTermination ?? false,
-      ...(size !== undefined ? { sizeGiB: size } : {}),
-    });
+    volumes.push({ deviceName: b.DeviceName, volumeId: b.Ebs.VolumeId, deleteOnTermination: b.Ebs.DeleteOnTermination ?? false });
   }
   return {
     instanceId: i.InstanceId ?? '',
@@ -58,27 +50,25 @@ function toInstanceInfo(i: Instance, sizes: Map<string, number>): InstanceInfo {
   };
 }
 
-/** The instance with its attached EBS volumes and their sizes (one DescribeVolumes for all); undefined if gone. */
+/**
+ * The instance with its attached EBS volumes (device, volume, deleteOnTermination), in one DescribeInstances;
+ * undefined if gone. Volume sizes are not asked for: a snapshot carries its volume's size.
+ */
 export async function describeInstance(gw: CloudGateway, instanceId: string): Promise<InstanceInfo | undefined> {
   const out = await orNotFound(gw.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })), undefined);
   const inst = out?.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
   if (!inst) return undefined;
-  const volumeIds = (inst.BlockDeviceMappings ?? []).map((b) => b.Ebs?.VolumeId).filter((v): v is string => !!v);
-  const sizes = new Map<string, number>();
-  if (volumeIds.length > 0) {
-    for (const v of await describeVolumes(gw, volumeIds)) if (v.sizeGiB !== undefined) sizes.set(v.volumeId, v.sizeGiB);
-  }
-  const info = toInstanceInfo(inst, sizes);
+  const info = toInstanceInfo(inst);
   if (out?.Reservations?.[0]?.OwnerId) info.ownerId = out.Reservations[0].OwnerId;
   return info;
 }
 
-/** Many instances in one call, without volume sizes (for the instance poller). */
+/** Many instances in one call (for the instance poller). */
 export async function describeInstances(gw: CloudGateway, ids: string[]): Promise<InstanceInfo[]> {
   if (ids.length === 0) return [];
   const out = await gw.send(new DescribeInstancesCommand({ InstanceIds: ids }));
   return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => {
-    const info = toInstanceInfo(i, new Map());
+    const info = toInstanceInfo(i);
     if (r.OwnerId) info.ownerId = r.OwnerId;
     return info;
   }));
@@ -138,11 +128,11 @@ const LIVE: Filter = { Name: 'instance-state-name', Values: ['pending', 'running
 /** Instances (not terminated) carrying this owner tag: what a capture launched to check its image. */
 export async function findInstancesByOwner(gw: CloudGateway, ownerTag: string): Promise<InstanceInfo[]> {
   const out = await gw.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${OWNER_TAG}`, Values: [ownerTag] }, LIVE] }));
-  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toInstanceInfo(i, new Map())));
+  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toInstanceInfo(i)));
 }
 
 /** Instances (not terminated) launched from an image: one DescribeInstances with an image-id filter. */
 export async function findInstancesOfImage(gw: CloudGateway, imageId: string): Promise<InstanceInfo[]> {
   const out = await gw.send(new DescribeInstancesCommand({ Filters: [{ Name: 'image-id', Values: [imageId] }, LIVE] }));
-  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toInstanceInfo(i, new Map())));
+  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toInstanceInfo(i)));
 }

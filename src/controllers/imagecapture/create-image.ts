@@ -3,7 +3,7 @@
 import { CreatedButUntaggedError, createImage } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { createImageMappings } from './mappings.ts';
-import { adoptCloudSnapshots, adoptImage, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
+import { adoptCloudSnapshots, adoptImage, isDuplicateName, ownerTags, tagObjects, waitForImage } from './image-steps.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
@@ -25,13 +25,11 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
   // No creating call without its signed checkpoint in status (validation writes it; a forged or lost one is
   // written again here, and the call waits for that write).
   if (cloud.createCalls.pending(state, 'CreateImage', callParams(obj))) return { checkpoint: true, again: true };
-  const adopted = await adoptImage(cloud, obj);
-  if (adopted) {
-    state.status.imageId = adopted.imageId;
-    cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), adopted.imageId);
-    await tagObjects(cloud, obj, [adopted.imageId], 'image');
-  } else {
-    const instance = await state.instance(cloud);
+  // A CreateImage of this capture may have been sent and not recorded only if an earlier pass wrote the
+  // checkpoint: then the image is looked for first. In the pass that wrote it, nothing can exist yet.
+  let adopted = state.validatedThisPass ? undefined : await adoptImage(cloud, obj);
+  if (!adopted) {
+    const instance = await state.source(cloud);
     checkInstanceState(instance);
     // A stopped instance needs no reboot: the cloud forces NoReboot (3.4 CreateImageTask does the same).
     state.status.indications = [instance.state === 'stopped' ? 'WasStopped' : obj.spec.noReboot ? 'NoReboot' : 'Rebooted'];
@@ -51,15 +49,21 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
         description: obj.spec.image.description,
         noReboot: obj.spec.noReboot ?? false,
         blockDeviceMappings: createImageMappings(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true),
-        tags: ownerTags(obj, 'image'),
-        tagOnCreate: cloud.capabilities.tagOnCreate,
+        // Without TagSpecifications the image is tagged together with its snapshots once they are known (one
+        // CreateTags); until then the signed record of this call proves it ours (ownership.ts).
+        ...(cloud.capabilities.tagOnCreate ? { tags: ownerTags(obj, 'image'), tagOnCreate: true } : { tagOnCreate: false }),
       });
     } catch (err) {
-      if (!(err instanceof CreatedButUntaggedError)) throw outcomeOfCloudError(err, 'CreateImage');
-      // Made but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
-      imageId = err.id;
+      if (err instanceof CreatedButUntaggedError) {
+        // Made but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
+        imageId = err.id;
+      } else {
+        // The name is taken: an image of ours whose CreateImage answer was lost is adopted, anything else stalls.
+        if (isDuplicateName(err)) adopted = await adoptImage(cloud, obj);
+        if (!adopted) throw outcomeOfCloudError(err, 'CreateImage');
+      }
     }
-    if (!imageId) {
+    if (!adopted && !imageId) {
       // Eucalyptus 3.3 validates CreateImage and returns without doing anything: nothing was made.
       cloud.learn({ createImage: false });
       if (obj.spec.strategy === 'CreateImage') {
@@ -71,8 +75,15 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
       cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
       return { checkpoint: true, again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
     }
-    cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), imageId);
-    state.status.imageId = imageId;
+    if (imageId) {
+      cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), imageId);
+      state.status.imageId = imageId;
+    }
+  }
+  if (adopted) {
+    state.status.imageId = adopted.imageId;
+    cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), adopted.imageId);
+    await tagObjects(cloud, obj, [adopted.imageId], 'image');
   }
   state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
   state.phase('Snapshotting');

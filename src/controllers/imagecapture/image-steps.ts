@@ -3,6 +3,7 @@
 import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, type ImageInfo } from '../../cloud/ec2.ts';
+import { CloudError } from '../../cloud/errors.ts';
 import { outcomeOfCloudError, StallError, WaitError } from '../shared/outcomes.ts';
 import { ownImage, ownSnapshots, proveImage } from './ownership.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
@@ -48,8 +49,10 @@ export async function tagObjects(cloud: KindCloud, obj: ImageCapture, ids: strin
 
 /**
  * The cloud's CreateImage makes the snapshots itself (untagged on clouds without TagSpecifications): once the
- * image lists them, record them in status and give them the user's and the owner tags. The image is proven ours
- * first (status.imageId is only a hint), and of its snapshots only those the cloud made for our call are touched.
+ * poll sees the image available, its mappings name them. They are recorded in status, and the image (unless it
+ * already carries our tags) and the new snapshots get the user's and the owner tags in one CreateTags. The image
+ * is proven ours first (status.imageId is only a hint), and of its snapshots only those the cloud made for our
+ * call are touched.
  */
 export async function adoptCloudSnapshots(cloud: KindCloud, state: ImageCaptureState, image: ImageInfo): Promise<void> {
   const known = (id: string) => (state.status.snapshots ?? []).some((s) => s.snapshotId === id);
@@ -58,13 +61,22 @@ export async function adoptCloudSnapshots(cloud: KindCloud, state: ImageCaptureS
   const own = new Set((await ownSnapshots(cloud, state.obj, image, false)).map((s) => s.snapshotId));
   const fresh = image.blockDeviceMappings.filter((m) => m.snapshotId && own.has(m.snapshotId) && !known(m.snapshotId));
   if (fresh.length === 0) return;
-  await tagObjects(cloud, state.obj, fresh.map((m) => m.snapshotId!), 'create-image');
+  const tags = ownerTags(state.obj, 'create-image');
+  const imageTagged = Object.entries(tags).every(([k, v]) => k === STEP_TAG || image.tags[k] === v);
+  const ids = [...(imageTagged ? [] : [image.imageId]), ...fresh.map((m) => m.snapshotId!)];
+  await tagObjects(cloud, state.obj, ids, 'create-image');
+  for (const id of ids) state.written.set(id, tags);
   for (const m of fresh) {
     const s = state.snapshot(m.deviceName);
     s.snapshotId = m.snapshotId;
     s.state = 'completed';
     s.progress = 100;
   }
+}
+
+/** The cloud refused a create because an image of this name exists: perhaps ours, from a call whose answer was lost. */
+export function isDuplicateName(err: unknown): boolean {
+  return err instanceof CloudError && err.code === 'InvalidAMIName.Duplicate';
 }
 
 export interface ImageWait {
@@ -84,6 +96,7 @@ export function waitForImage(cloud: KindCloud, state: ImageCaptureState): ImageW
   if (seen.state === 'failed' || seen.state === 'deregistered') {
     throw new StallError(seen.state === 'failed' ? 'ImageFailed' : 'ImageDeregistered', `image ${imageId} is ${seen.state}${seen.stateReason ? `: ${seen.stateReason}` : ''}`);
   }
+  if (seen.state === 'available') state.availableImage = seen;
   return { done: seen.state === 'available', image: seen };
 }
 

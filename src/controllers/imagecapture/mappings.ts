@@ -6,13 +6,12 @@ export interface VolumeToCapture {
   deviceName: string;
   volumeId: string;
   deleteOnTermination?: boolean;
-  sizeGiB?: number;
   isRoot: boolean;
 }
 
 export interface InstanceVolumes {
   rootDeviceName?: string;
-  volumes: { deviceName: string; volumeId: string; deleteOnTermination?: boolean; sizeGiB?: number }[];
+  volumes: { deviceName: string; volumeId: string; deleteOnTermination?: boolean }[];
 }
 
 /** Devices are the same whether written `/dev/sda1` or `sda1`. */
@@ -38,13 +37,13 @@ export function volumesToCapture(
     if (!isRoot && !includeAttached) continue;
     const user = overridden.get(device);
     if (!isRoot && user && (user.noDevice || user.virtualName || user.ebs?.snapshotId)) continue;
-    out.push({ deviceName: device, volumeId: v.volumeId, deleteOnTermination: v.deleteOnTermination, sizeGiB: v.sizeGiB, isRoot });
+    out.push({ deviceName: device, volumeId: v.volumeId, deleteOnTermination: v.deleteOnTermination, isRoot });
   }
   return out;
 }
 
 /**
- * The image's mappings: one per captured volume (pointing at its snapshot), then the user's mappings merged
+ * The image's mappings: one per captured volume (pointing at its snapshot, with the size the snapshot reports), then the user's mappings merged
  * over them by device name (user fields win; a user mapping for a new device is added as given).
  */
 export function mergeMappings(

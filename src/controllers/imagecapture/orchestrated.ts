@@ -1,18 +1,19 @@
 // Strategy Orchestrated: the 3.4 CreateImage algorithm done by the operator, for clouds without CreateImage
 // (Eucalyptus 3.3) or when asked: reboot unless noReboot, snapshot the root and attached volumes in parallel,
 // register an image from the snapshots with the user's mappings, follow it to `available`.
-import { STEP_TAG, ownerTagValue } from '../../api/constants.ts';
+import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import {
   CreatedButUntaggedError, createSnapshot, deleteSnapshot, describeSnapshots, findSnapshotsByOwner, findSnapshotsOfVolume, orNotFound, rebootInstance,
-  registerImage, type InstanceInfo, type SnapshotInfo,
+  registerImage, type SnapshotInfo,
 } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
-import { adoptImage, followRegisteredImage, ownerTags, tagObjects } from './image-steps.ts';
+import { adoptImage, followRegisteredImage, isDuplicateName, ownerTags, tagObjects } from './image-steps.ts';
 import { callParams, madeBySnapshotStep } from './ownership.ts';
 import { mergeMappings, volumesToCapture } from './mappings.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { RebootLedger } from './reboot-ledger.ts';
-import type { ImageCaptureState } from './state.ts';
+import type { ImageCaptureState, SourceInstance } from './state.ts';
+import { SentCalls } from '../shared/sent-calls.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkInstanceState } from './validate.ts';
 
@@ -26,17 +27,19 @@ export interface OrchestratedOptions {
 /** The steps of strategy Orchestrated: reboot (unless noReboot or stopped), snapshot every volume, register. */
 export function orchestratedSteps(opts: OrchestratedOptions): Step<ImageCaptureState>[] {
   return [
-    { name: 'quiesce the instance', when: (s) => s.condition('InstanceQuiesced')?.status !== 'True', run: async (cloud, s) => quiesce(cloud, s, await s.instance(cloud), opts) },
+    { name: 'quiesce the instance', when: (s) => s.condition('InstanceQuiesced')?.status !== 'True', run: (cloud, s) => quiesce(cloud, s, opts) },
     { name: 'snapshot the volumes', when: (s) => s.condition('SnapshotsCompleted')?.status !== 'True', run: snapshotVolumes },
-    { name: 'register the image', when: (s) => !s.status.imageId, run: async (cloud, s) => register(cloud, s, await s.instance(cloud)) },
+    { name: 'register the image', when: (s) => !s.status.imageId, run: register },
     { name: 'wait for the image', run: followRegisteredImage },
   ];
 }
 
-async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo, opts: OrchestratedOptions): Promise<StepResult | undefined> {
+async function quiesce(cloud: KindCloud, state: ImageCaptureState, opts: OrchestratedOptions): Promise<StepResult | undefined> {
   const obj = state.obj;
   const cond = state.condition('InstanceQuiesced');
   if (cond?.reason !== 'Rebooting') {
+    // Whether to reboot is decided from the instance as validation recorded it.
+    const instance = await state.source(cloud);
     checkInstanceState(instance);
     if (instance.state === 'stopped' || obj.spec.noReboot) {
       const why = instance.state === 'stopped' ? 'WasStopped' : 'NoReboot';
@@ -51,6 +54,8 @@ async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: Ins
     return { checkpoint: true, again: true };
   }
   const requestedAt = Date.parse(cond.lastTransitionTime);
+  // Rebooting: the instance is looked at afresh (its state after the reboot matters).
+  const instance = await state.instance(cloud);
   if (!state.status.indications?.includes('Rebooted')) {
     const decision = await opts.reboots.decide(cloud.gw.settings.ec2Endpoint, instance.instanceId, ownerTagValue(obj), requestedAt);
     if (decision.kind === 'wait') return { requeueAfterMs: decision.ms };
@@ -79,7 +84,7 @@ async function quiesce(cloud: KindCloud, state: ImageCaptureState, instance: Ins
 async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult | undefined> {
   const obj = state.obj;
   if (!state.status.snapshots?.length) {
-    const instance = await state.instance(cloud);
+    const instance = await state.source(cloud);
     const volumes = volumesToCapture(instance, obj.spec.blockDeviceMappings, obj.spec.includeAttachedVolumes ?? true);
     if (!volumes.some((v) => v.isRoot)) {
       throw new StallError('UnsupportedByCloud', `instance ${instance.instanceId} reports no root volume (${instance.rootDeviceName ?? 'no root device'}): it cannot be captured by snapshots`);
@@ -90,45 +95,68 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
   if (missing.length) {
     state.phase('Snapshotting');
     const owner = ownerTagValue(obj);
-    let existing;
-    try {
-      existing = await findSnapshotsByOwner(cloud.gw, owner);
-    } catch (err) {
-      throw outcomeOfCloudError(err, 'looking for snapshots made by this capture');
+    // A CreateSnapshot of this capture may have been sent and not recorded only if an earlier pass got past
+    // validation: then its snapshots are looked for first. In the pass that validated, none can exist yet.
+    const lookFirst = !state.validatedThisPass;
+    let existing: SnapshotInfo[] = [];
+    if (lookFirst) {
+      try {
+        existing = await findSnapshotsByOwner(cloud.gw, owner);
+      } catch (err) {
+        throw outcomeOfCloudError(err, 'looking for snapshots made by this capture');
+      }
     }
+    const inline = cloud.capabilities.tagOnCreate;
+    /** Snapshots that still need the owner tags: tagged together, in one CreateTags. */
+    const untagged: string[] = [];
     // Every call is awaited before a failure ends the pass: a CreateSnapshot still in flight after the pass would
     // land unseen, and the next pass (after a short backoff) would make the same snapshot a second time.
     const settled = await Promise.allSettled(missing.map(async (s) => {
-      const step = `snapshot:${s.deviceName}`;
       const description = snapshotDescription(obj.spec.image.name, s.deviceName, owner);
       try {
-        // By owner tag, or, when a crash came between CreateSnapshot and CreateTags (clouds without
-        // TagSpecifications), by the volume and the description only this capture writes.
-        let found = existing.find((x) => x.tags?.[STEP_TAG] === step && x.state !== 'failed');
-        if (!found) {
-          const ours = (await findSnapshotsOfVolume(cloud.gw, s.volumeId!)).filter((x) => x.description === description);
-          // A failed one is never adopted; left alone (untagged, if its CreateTags never came) it would outlive
-          // the capture, so it is removed before a new one is made.
-          for (const dead of ours.filter((x) => x.state === 'failed')) await deleteSnapshot(cloud.gw, dead.snapshotId);
-          found = ours.find((x) => x.state !== 'failed');
-        }
-        if (found) {
-          s.snapshotId = found.snapshotId;
-          if (found.tags?.[STEP_TAG] !== step) await tagObjects(cloud, obj, [found.snapshotId], step);
-          return;
+        if (lookFirst) {
+          // By owner tag, or, when a crash came between CreateSnapshot and CreateTags (clouds without
+          // TagSpecifications), by the volume and the description only this capture writes.
+          let found = existing.find((x) => x.volumeId === s.volumeId && x.state !== 'failed');
+          if (!found) {
+            const ours = (await findSnapshotsOfVolume(cloud.gw, s.volumeId!)).filter((x) => x.description === description);
+            // A failed one is never adopted; left alone (untagged, if its CreateTags never came) it would outlive
+            // the capture, so it is removed before a new one is made.
+            for (const dead of ours.filter((x) => x.state === 'failed')) await deleteSnapshot(cloud.gw, dead.snapshotId);
+            found = ours.find((x) => x.state !== 'failed');
+          }
+          if (found) {
+            s.snapshotId = found.snapshotId;
+            if (found.tags?.[OWNER_TAG] !== owner) untagged.push(found.snapshotId);
+            return;
+          }
         }
         const created = await createSnapshot(cloud.gw, {
           volumeId: s.volumeId!,
           description,
-          tags: ownerTags(obj, step),
-          tagOnCreate: cloud.capabilities.tagOnCreate,
+          ...(inline ? { tags: ownerTags(obj, 'snapshot'), tagOnCreate: true } : { tagOnCreate: false }),
         });
         s.snapshotId = created.snapshotId;
+        sent.note(obj.metadata.uid, created.snapshotId);
+        if (!inline) untagged.push(created.snapshotId);
       } catch (err) {
         throw outcomeOfCloudError(err, `CreateSnapshot of ${s.volumeId}`);
       }
       s.state = 'pending';
     }));
+    if (untagged.length) {
+      try {
+        await tagObjects(cloud, obj, untagged, 'snapshot');
+      } catch (err) {
+        // A snapshot is recorded only once it carries the owner tag: the next pass finds the untagged ones by
+        // volume and description, adopts (or replaces a failed one) and tags them again.
+        for (const s of missing) {
+          if (s.snapshotId && untagged.includes(s.snapshotId)) delete s.snapshotId;
+        }
+        throw err;
+      }
+      for (const id of untagged) state.written.set(id, ownerTags(obj, 'snapshot'));
+    }
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     state.step('SnapshotsCompleted', 'False', 'WaitingForSnapshots', `snapshotting ${missing.length} volume(s)`);
@@ -163,22 +191,38 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
   return undefined;
 }
 
-async function register(cloud: KindCloud, state: ImageCaptureState, instance: InstanceInfo): Promise<StepResult> {
+/** Snapshots this process made and the RegisterImage calls it sent, per capture. */
+const sent = new SentCalls();
+
+/**
+ * Whether a RegisterImage of this capture may have been sent and not recorded (the signed checkpoint is written
+ * at validation, long before). An image is registered from the snapshots in status; when this process made one
+ * of them, no earlier process can have registered it, and this process knows whether it sent RegisterImage
+ * itself. Otherwise (a restart, adopted snapshots) it may have: the image is looked for first.
+ */
+function registerMayHaveBeenSent(state: ImageCaptureState): boolean {
+  const uid = state.obj.metadata.uid;
+  return sent.has(uid, 'RegisterImage') || !(state.status.snapshots ?? []).some((s) => sent.has(uid, s.snapshotId));
+}
+
+async function register(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult> {
   const obj = state.obj;
   state.phase('Registering');
   // No creating call without its signed checkpoint in status (see create-image.ts).
   if (cloud.createCalls.pending(state, 'RegisterImage', callParams(obj))) return { checkpoint: true, again: true };
-  const adopted = await adoptImage(cloud, obj);
-  if (adopted) {
-    state.status.imageId = adopted.imageId;
-    cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), adopted.imageId);
-    await tagObjects(cloud, obj, [adopted.imageId], 'image');
-  } else {
+  let adopted = registerMayHaveBeenSent(state) ? await adoptImage(cloud, obj) : undefined;
+  if (!adopted) {
     await requireOwnSnapshots(cloud, state);
+    const instance: SourceInstance = await state.source(cloud);
+    const inline = cloud.capabilities.tagOnCreate;
     const captured = state.status.snapshots!.map((s) => {
       const v = instance.volumes.find((x) => x.volumeId === s.volumeId);
-      return { deviceName: s.deviceName, snapshotId: s.snapshotId!, deleteOnTermination: v?.deleteOnTermination, sizeGiB: v?.sizeGiB };
+      // The size the snapshot poll reported (the volume's size); without it the cloud takes the snapshot's.
+      const seen = cloud.snapshots.get(s.snapshotId!);
+      const sizeGiB = seen && !('notFound' in seen) ? seen.volumeSizeGiB : undefined;
+      return { deviceName: s.deviceName, snapshotId: s.snapshotId!, deleteOnTermination: v?.deleteOnTermination, sizeGiB };
     });
+    sent.note(obj.metadata.uid, 'RegisterImage');
     try {
       state.status.imageId = await registerImage(cloud.gw, {
         name: obj.spec.image.name,
@@ -187,15 +231,28 @@ async function register(cloud: KindCloud, state: ImageCaptureState, instance: In
         rootDeviceName: instance.rootDeviceName!,
         blockDeviceMappings: mergeMappings(captured, obj.spec.blockDeviceMappings),
         tags: ownerTags(obj, 'image'),
-        tagOnCreate: cloud.capabilities.tagOnCreate,
+        tagOnCreate: inline,
       });
+      if (!inline) state.written.set(state.status.imageId, ownerTags(obj, 'image'));
     } catch (err) {
-      if (!(err instanceof CreatedButUntaggedError)) throw outcomeOfCloudError(err, 'RegisterImage');
-      // Registered but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
-      state.status.imageId = err.id;
+      if (err instanceof CreatedButUntaggedError) {
+        // Registered but not tagged: recorded at once, so it is tagged later (verification) or cleaned up by policy.
+        state.status.imageId = err.id;
+      } else {
+        // The name is taken: an image of ours whose RegisterImage answer was lost is adopted, anything else stalls.
+        if (isDuplicateName(err)) adopted = await adoptImage(cloud, obj);
+        if (!adopted) throw outcomeOfCloudError(err, 'RegisterImage');
+      }
     }
-    cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), state.status.imageId);
+    if (!adopted) cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), state.status.imageId!);
   }
+  if (adopted) {
+    state.status.imageId = adopted.imageId;
+    cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), adopted.imageId);
+    await tagObjects(cloud, obj, [adopted.imageId], 'image');
+  }
+  // The image id is recorded: should this pass's write fail, the next pass looks for the image again.
+  sent.forget(obj.metadata.uid);
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
   return { checkpoint: true, again: true };

@@ -11,7 +11,7 @@ import { orchestratedSteps, type OrchestratedOptions } from './orchestrated.ts';
 import { checkCreateInputs } from '../shared/create-limits.ts';
 import { ownerTags } from './image-steps.ts';
 import { callParams, imageCall } from './ownership.ts';
-import type { ImageCaptureState } from './state.ts';
+import { recordedInstance, type ImageCaptureState } from './state.ts';
 import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL } from './validate.ts';
 
 /** The steps of one strategy, applying only while the capture uses it. */
@@ -54,10 +54,12 @@ async function validate(cloud: KindCloud, state: ImageCaptureState, events: Even
   const strategy = chooseStrategy(obj, instance, cloud);
   await checkImageName(cloud, obj);
   state.status.strategy = strategy;
+  state.status.sourceInstance = recordedInstance(instance);
   state.status.progress = 0;
   // The signed create checkpoint, written with the strategy before anything is created: after a crash, an
   // untagged image of this name made after it, and matching what the call makes, is ours to adopt.
   cloud.createCalls.pending(state, imageCall(strategy), callParams(obj));
+  state.validatedThisPass = true;
   events.normal(obj, 'Validated', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
   return { checkpoint: true, again: true };
 }

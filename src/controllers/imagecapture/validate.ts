@@ -23,7 +23,7 @@ export async function loadInstance(cloud: KindCloud, obj: ImageCapture): Promise
 }
 
 /** States a capture may start from; transient states wait, gone instances stall. */
-export function checkInstanceState(instance: InstanceInfo): void {
+export function checkInstanceState(instance: { instanceId: string; state: string }): void {
   switch (instance.state) {
     case 'running':
     case 'stopped':

@@ -3,9 +3,9 @@
 // CreateTags), and the block device mappings against the instance's volumes and the user's overrides (a device
 // the cloud dropped cannot be repaired: it is reported).
 import type { ImageCapture } from '../../api/types.ts';
-import { describeImages, type ImageInfo, type InstanceInfo } from '../../cloud/ec2.ts';
+import { describeImages, describeSnapshots, orNotFound, type ImageInfo, type Tags } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
-import { normalizeDevice, volumesToCapture } from './mappings.ts';
+import { normalizeDevice, volumesToCapture, type InstanceVolumes } from './mappings.ts';
 import { ownImage, ownSnapshots } from './ownership.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { ImageCaptureState } from './state.ts';
@@ -26,7 +26,7 @@ export interface Expected {
 }
 
 /** Devices the image must have, each with where it comes from, and devices it must not have. */
-export function expectedDevices(obj: ImageCapture, strategy: string | undefined, instance: InstanceInfo | undefined, captured: { deviceName: string; volumeId?: string; snapshotId?: string }[]): Expected {
+export function expectedDevices(obj: ImageCapture, strategy: string | undefined, instance: InstanceVolumes | undefined, captured: { deviceName: string; volumeId?: string; snapshotId?: string }[]): Expected {
   const present = new Map<string, string>();
   const absent = new Set<string>();
   const snapshots = new Map<string, string>();
@@ -74,19 +74,39 @@ export function compareImage(obj: ImageCapture, image: ImageInfo, expected: Expe
   return out;
 }
 
+/**
+ * The image as the poll that saw it available described it (or one DescribeImages when no poll did, as for an
+ * edit of a finished capture), the snapshots' tags as the snapshot poll saw them or as this pass wrote them
+ * (one DescribeSnapshots only for those known neither way), the instance as validation recorded it.
+ */
 export async function verifyImage(cloud: KindCloud, state: ImageCaptureState): Promise<VerifyResult> {
   const obj = state.obj;
   const imageId = state.status.imageId!;
   try {
-    const [image] = await describeImages(cloud.gw, [imageId]);
+    const polled = state.availableImage?.imageId === imageId ? state.availableImage : undefined;
+    const image = polled ?? (await describeImages(cloud.gw, [imageId]))[0];
     if (!image) return { differences: [`image ${imageId} is not listed by DescribeImages`], tags: { added: [], removed: [], applied: state.status.appliedTags ?? {} }, devices: 0 };
     // status.imageId is a hint: the image is re-tagged only if the cloud proves this capture made it, and of its
-    // snapshots only those this capture made (status.snapshots proves nothing either).
-    await ownImage(cloud, obj, imageId, image);
-    const snapshots = await ownSnapshots(cloud, obj, image, true);
-    const tags = await syncTags(cloud.gw, obj, [{ id: image.imageId, tags: image.tags }, ...snapshots.map((s) => ({ id: s.snapshotId, tags: s.tags ?? {} }))], state.status.appliedTags);
+    // snapshots only those this capture made (status.snapshots proves nothing either). Tags this pass wrote
+    // count: they were written only after that proof.
+    const imageTags = { ...image.tags, ...(state.written.get(image.imageId) ?? {}) };
+    await ownImage(cloud, obj, imageId, { ...image, tags: imageTags });
+    const own = await ownSnapshots(cloud, obj, image, false);
+    const known = own.map((s) => {
+      const seen = polled ? cloud.snapshots.get(s.snapshotId) : undefined;
+      const read = s.tags ?? (seen && !('notFound' in seen) ? seen.tags : undefined);
+      const written = state.written.get(s.snapshotId);
+      return { id: s.snapshotId, tags: read || written ? { ...(read ?? {}), ...(written ?? {}) } as Tags : undefined };
+    });
+    const unknown = known.filter((k) => !k.tags).map((k) => k.id);
+    const described = unknown.length ? await orNotFound(describeSnapshots(cloud.gw, unknown), []) : [];
+    const tags = await syncTags(cloud.gw, obj, [
+      { id: image.imageId, tags: imageTags },
+      ...known.filter((k) => k.tags).map((k) => ({ id: k.id, tags: k.tags! })),
+      ...described.map((s) => ({ id: s.snapshotId, tags: s.tags ?? {} })),
+    ], state.status.appliedTags);
     const checkMappings = state.status.strategy === 'CreateImage' || state.status.strategy === 'Orchestrated';
-    const instance = checkMappings && state.status.strategy === 'CreateImage' ? await state.instance(cloud).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; }) : undefined;
+    const instance = checkMappings && state.status.strategy === 'CreateImage' ? await state.source(cloud).catch((e: unknown) => { if (e instanceof StallError) return undefined; throw e; }) : undefined;
     const expected = expectedDevices(obj, state.status.strategy, instance, state.status.snapshots ?? []);
     const differences = compareImage(obj, image, expected, checkMappings && (state.status.strategy === 'Orchestrated' || instance !== undefined));
     return { differences, tags, devices: expected.present.size };

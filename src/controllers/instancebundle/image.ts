@@ -3,6 +3,7 @@
 import { OWNER_TAG, STEP_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { InstanceBundle } from '../../api/types.ts';
 import { createTags, findImageByName, findImagesByOwner, registerImage, type ImageInfo } from '../../cloud/ec2.ts';
+import { CloudError } from '../../cloud/errors.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { isOwnImage, manifestLocation } from './ownership.ts';
@@ -31,21 +32,35 @@ export async function checkImageNameFree(cloud: KindCloud, obj: InstanceBundle):
  * An image this bundle registered before (owner tag; or untagged, of our name and manifest location, with the
  * signed RegisterImage checkpoint: the crash before its tags), otherwise RegisterImage of our manifest.
  */
-export async function adoptOrRegister(cloud: KindCloud, state: InstanceBundleState, architecture: string | undefined): Promise<{ imageId: string; adopted: boolean }> {
+/** An image this bundle registered earlier: by owner tag, or untagged with our name and proven ours (tagged now). */
+async function findOurImage(cloud: KindCloud, state: InstanceBundleState): Promise<string | undefined> {
   const obj = state.obj;
-  const reg = obj.spec.register!;
-  const tags = bundleOwnerTags(obj, 'image');
-  const location = manifestLocation(obj);
   try {
     const tagged = (await findImagesByOwner(cloud.gw, ownerTagValue(obj))).find((i) => i.state !== 'deregistered');
-    if (tagged) return { imageId: tagged.imageId, adopted: true };
-    const named = await findImageByName(cloud.gw, reg.name);
+    if (tagged) return tagged.imageId;
+    const named = await findImageByName(cloud.gw, obj.spec.register!.name);
     if (named && named.state !== 'deregistered' && isOwnImage(cloud, state, named)) {
-      await createTags(cloud.gw, [named.imageId], tags);
-      return { imageId: named.imageId, adopted: true };
+      await createTags(cloud.gw, [named.imageId], bundleOwnerTags(obj, 'image'));
+      return named.imageId;
     }
+    return undefined;
   } catch (err) {
     throw outcomeOfCloudError(err, 'looking for an image registered by this bundle');
+  }
+}
+
+/**
+ * Registers the manifest, or adopts the image an earlier RegisterImage made: looked for first when such a call
+ * may have been sent and not recorded (`lookFirst`), and whenever the cloud refuses the name as taken
+ * (InvalidAMIName.Duplicate).
+ */
+export async function adoptOrRegister(cloud: KindCloud, state: InstanceBundleState, architecture: string | undefined, lookFirst: boolean): Promise<{ imageId: string; adopted: boolean }> {
+  const obj = state.obj;
+  const reg = obj.spec.register!;
+  const location = manifestLocation(obj);
+  if (lookFirst) {
+    const found = await findOurImage(cloud, state);
+    if (found) return { imageId: found, adopted: true };
   }
   try {
     const imageId = await registerImage(cloud.gw, {
@@ -53,11 +68,15 @@ export async function adoptOrRegister(cloud: KindCloud, state: InstanceBundleSta
       description: reg.description,
       architecture: reg.architecture ?? architecture,
       imageLocation: location,
-      tags,
+      tags: bundleOwnerTags(obj, 'image'),
       tagOnCreate: cloud.capabilities.tagOnCreate,
     });
     return { imageId, adopted: false };
   } catch (err) {
+    if (err instanceof CloudError && err.code === 'InvalidAMIName.Duplicate') {
+      const found = await findOurImage(cloud, state);
+      if (found) return { imageId: found, adopted: true };
+    }
     throw outcomeOfCloudError(err, `RegisterImage ${location}`);
   }
 }

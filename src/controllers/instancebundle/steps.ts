@@ -3,13 +3,11 @@
 // cloud, so a restart anywhere resumes without a second task or image.
 import { formatDuration, parseDuration } from '../../api/duration.ts';
 import type { InstanceBundle } from '../../api/types.ts';
-import { CloudError } from '../../cloud/errors.ts';
-import { ensureBucket } from '../../cloud/s3.ts';
 import { checkBundleable } from '../shared/bundle-checks.ts';
 import { bundleFailureMessage, isRunning, startOrAdoptBundle } from '../shared/bundle-task.ts';
 import { manifestKey } from '../shared/bundle-objects.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
-import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
+import { StallError } from '../shared/outcomes.ts';
 import type { EventSink, Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkCreateInputs } from '../shared/create-limits.ts';
 import { adoptOrRegister, bundleOwnerTags, checkImageNameFree } from './image.ts';
@@ -17,8 +15,12 @@ import { loadInstance } from './instance.ts';
 import { checkStorageFree } from './storage-check.ts';
 import { imageParams, requireOwnTask, signedTask, taskParams, tasksNotBefore } from './ownership.ts';
 import type { InstanceBundleState } from './state.ts';
+import { SentCalls } from '../shared/sent-calls.ts';
 
 type BundleEvents = EventSink<InstanceBundle>;
+
+/** Bundle tasks this process started and the RegisterImage calls it sent, per bundle. */
+const sent = new SentCalls();
 
 export function bundleSteps(events: BundleEvents): Step<InstanceBundleState>[] {
   return [
@@ -41,10 +43,12 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   state.account = instance.ownerId;
   checkBundleable(instance, cloud.capabilities, spec.storage.prefix);
   await checkImageNameFree(cloud, state.obj);
-  await ensureStorage(cloud, state.obj, events);
   // Nothing of ours can have started yet (the checkpoint below comes first): every task there is someone else's.
   const now = new Date();
-  const task = await checkStorageFree(cloud.gw, { instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix }, now);
+  const { task, bucketCreated } = await checkStorageFree(cloud.gw, {
+    instanceId: spec.instanceId, bucket: spec.storage.bucket, prefix: spec.storage.prefix, createBucket: spec.storage.createBucket ?? false,
+  }, now);
+  if (bucketCreated) events.normal(state.obj, 'BucketCreated', `created bucket ${spec.storage.bucket}`);
   state.taskLookup = task ? { task } : {};
   // Written before BundleInstance (and RegisterImage), signed: from here on a deletion looks for a task started
   // after it; before it, nothing exists to remove.
@@ -70,6 +74,8 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
     notBefore: since,
     ...(state.taskLookup ? { known: state.taskLookup } : {}),
   });
+  // A task this process started: no image can have been registered from it before it completes.
+  if (!adopted) sent.note(state.obj.metadata.uid, task.bundleId);
   state.status.bundleId = task.bundleId;
   cloud.createCalls.succeeded(state, 'BundleInstance', taskParams(state.obj), task.bundleId);
   state.status.state = task.state;
@@ -80,20 +86,6 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
   const capped = cappedTtlMs === undefined ? '' : `; upload policy valid for ${formatDuration(cappedTtlMs)}, the operator's --max-upload-policy-ttl, not the ${spec.uploadPolicyTTL} asked`;
   events.normal(state.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${spec.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}${capped}`);
   return { checkpoint: true, again: true };
-}
-
-async function ensureStorage(cloud: KindCloud, obj: InstanceBundle, events: BundleEvents): Promise<void> {
-  const { bucket, createBucket } = obj.spec.storage;
-  try {
-    if ((await ensureBucket(cloud.gw, bucket, createBucket ?? false)) === 'created') {
-      events.normal(obj, 'BucketCreated', `created bucket ${bucket}`);
-    }
-  } catch (err) {
-    if (err instanceof CloudError && err.code === 'NoSuchBucket') {
-      throw new StallError('BucketNotFound', `bucket ${bucket} does not exist and spec.storage.createBucket is false: create the bucket, or set spec.storage.createBucket: true`);
-    }
-    throw outcomeOfCloudError(err, `bucket ${bucket}`);
-  }
 }
 
 /** Follows the task; returns undefined once it is complete (the manifest is stored). */
@@ -129,8 +121,15 @@ async function register(cloud: KindCloud, state: InstanceBundleState, events: Bu
   state.reconciling('Registering', `registering ${state.status.manifestLocation}`);
   // No RegisterImage without its signed checkpoint (validation writes it; a forged or lost one is written again).
   if (cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj))) return { checkpoint: true, again: true };
+  // The RegisterImage checkpoint is written at validation, long before: a RegisterImage may have been sent and
+  // not recorded unless this process started the task (no image could be registered before it completed) and
+  // has not sent one itself. Only then is the image looked for first.
+  const uid = state.obj.metadata.uid;
+  const lookFirst = sent.has(uid, 'RegisterImage') || !sent.has(uid, state.status.bundleId);
+  sent.note(uid, 'RegisterImage');
   // Without spec.register.architecture the cloud reads it from the manifest.
-  const { imageId, adopted } = await adoptOrRegister(cloud, state, undefined);
+  const { imageId, adopted } = await adoptOrRegister(cloud, state, undefined, lookFirst);
+  sent.forget(uid);
   state.status.imageId = imageId;
   cloud.createCalls.succeeded(state, 'RegisterImage', imageParams(state.obj), imageId);
   state.step('ImageRegistered', 'False', 'WaitingForImage', `image ${imageId} registered; waiting for it to become available`);

@@ -51,7 +51,7 @@ for (const profile of ['eucalyptus-3.4', 'aws'] as SimProfile[]) {
     const storeInstance = (platform: 'linux' | 'windows') => running((i) => i.RootDeviceType !== 'ebs'
       && (platform === 'windows') === ((i.Platform ?? '').toLowerCase() === 'windows'));
 
-    it('describeInstance returns the instance with attached volume sizes; unknown id -> undefined', async () => {
+    it('describeInstance returns the instance with its attached volumes in one call; unknown id -> undefined', async () => {
       const src = ebsInstance();
       const info = await ec2.describeInstance(gw, src.InstanceId!);
       expect(info).to.not.equal(undefined);
@@ -59,7 +59,7 @@ for (const profile of ['eucalyptus-3.4', 'aws'] as SimProfile[]) {
       expect(info!.state).to.equal('running');
       expect(info!.rootDeviceName).to.be.a('string');
       expect(info!.volumes.length).to.be.greaterThan(0);
-      expect(info!.volumes.every((v) => typeof v.sizeGiB === 'number' && v.sizeGiB > 0)).to.equal(true);
+      expect(info!.volumes.every((v) => v.volumeId && typeof v.deleteOnTermination === 'boolean')).to.equal(true);
       expect(info!.volumes.map((v) => v.deviceName)).to.include(info!.rootDeviceName);
       const unknown = profile === 'aws' ? 'i-0123456789abcdef0' : 'i-DEADBEEF';
       expect(await ec2.describeInstance(gw, unknown)).to.equal(undefined);

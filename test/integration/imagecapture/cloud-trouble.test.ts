@@ -16,8 +16,12 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture under cloud troub
     s = await startScenario({ profile });
     // A tight limit for this cloud: 10 requests/s, burst 10.
     await s.env.kubectl(['patch', 'cloudprofile', s.cloudName, '-n', s.namespace, '--type=merge', '-p', JSON.stringify({ spec: { rateLimit: { qps: 10, burst: 10 } } })]);
-    // Faults from now on, the profile's new detection included, so throttling happens on some of the ≈60 calls.
-    s.sim.faults.set({ throttle: { rate: 0.05 }, serverError: { rate: 0.03, status: 503 } });
+    // Faults from now on, the profile's new detection included: 5xx on some of the calls at random, and the
+    // next validations and creating calls throttled for sure (a capture makes only a handful of calls).
+    s.sim.faults.set({
+      throttle: { count: 4, actions: ['DescribeInstances', 'CreateImage', 'CreateSnapshot', 'RegisterImage', 'CreateTags'] },
+      serverError: { rate: 0.03, status: 503 },
+    });
     // The peak is measured from when the new limit is in force (the old gateway's calls are not under it).
     await waitFor(async () => {
       const p = await s.get('cloudprofiles', s.cloudName) as { metadata: { generation?: number }; status?: { observedGeneration?: number } };

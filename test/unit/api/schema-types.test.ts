@@ -14,7 +14,7 @@ const keys = {
   } satisfies Record<keyof ImageCaptureSpec, 1>,
   imageCaptureStatus: {
     phase: 1, indications: 1, imageId: 1, strategy: 1, appliedTags: 1, snapshots: 1, progress: 1, startedAt: 1, completedAt: 1,
-    observedGeneration: 1, conditions: 1, retainedObjects: 1, launchPermissions: 1, bootCheck: 1, cloud: 1, createCalls: 1,
+    observedGeneration: 1, conditions: 1, retainedObjects: 1, launchPermissions: 1, bootCheck: 1, cloud: 1, createCalls: 1, sourceInstance: 1,
   } satisfies Record<keyof ImageCaptureStatus, 1>,
   instanceBundleSpec: {
     cloudRef: 1, instanceId: 1, storage: 1, uploadPolicyTTL: 1, register: 1, deletionPolicy: 1, timeout: 1, launchPermissions: 1, revokeLaunchPermissionsOnDeletion: 1,

@@ -4,9 +4,9 @@ import { createImageMappings, mergeMappings, volumesToCapture } from '../../../s
 const instance = {
   rootDeviceName: '/dev/sda1',
   volumes: [
-    { deviceName: '/dev/sda1', volumeId: 'vol-ROOT0001', deleteOnTermination: true, sizeGiB: 10 },
-    { deviceName: '/dev/sdb', volumeId: 'vol-DATA0001', deleteOnTermination: false, sizeGiB: 20 },
-    { deviceName: 'sdc', volumeId: 'vol-DATA0002', sizeGiB: 5 },
+    { deviceName: '/dev/sda1', volumeId: 'vol-ROOT0001', deleteOnTermination: true },
+    { deviceName: '/dev/sdb', volumeId: 'vol-DATA0001', deleteOnTermination: false },
+    { deviceName: 'sdc', volumeId: 'vol-DATA0002' },
   ],
 };
 
