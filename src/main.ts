@@ -17,7 +17,10 @@ const USAGE = `eucalyptus-image-operator [--name=value ...]
   --concurrency=16             resources reconciled at once per kind                   [EIO_CONCURRENCY]
   --log-level=info             pino level                                              [EIO_LOG_LEVEL]
   --reboot-settle=15s          time a rebooted guest gets before snapshots (Orchestrated)
-  --poll-min=1s --poll-max=15s batched cloud poll interval range`;
+  --poll-min=1s --poll-max=15s batched cloud poll interval range
+  --checkpoint-key-secret=NAME Secret in the operator namespace holding the key create checkpoints are
+                               signed with; made on first start (default eucalyptus-image-operator-checkpoint-key)
+                                                                                       [EIO_CHECKPOINT_KEY_SECRET]`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
