@@ -102,6 +102,7 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
       'UnsupportedByCloud', 'Timeout', 'CloudProfileNotFound', 'CredentialsSecretNotFound', 'CredentialsSecretInvalid', 'CredentialsRejected',
       'S3SignatureRejected', 'SnapshotFailed', 'ImageFailed', 'BundleFailed', 'BucketNotFound', 'StorageInUse', 'ImageDeregistered', 'CloudRejected',
       'BootVerificationFailed', 'InvalidBootVerification', 'CABundleInvalid', 'EndpointNotAllowed', 'ImageNotOwned', 'SnapshotNotOwned', 'BundleNotOwned', 'ExceedsCloudLimits',
+      'CloudChanged',
     ];
     const WORKING_REASONS: Reason[] = [
       'Validating', 'Rebooting', 'CreatingSnapshots', 'WaitingForSnapshots', 'CreatingImage', 'WaitingForImage', 'Bundling',
@@ -109,7 +110,7 @@ describe('Argo CD health checks (Argo CD\'s own Lua VM)', function () {
       'VerifyingBoot',
     ];
     /** Reasons only a step condition carries (never Ready, Reconciling or Stalled). */
-    const STEP_ONLY_REASONS: Reason[] = ['Rebooted', 'NoReboot', 'WasStopped', 'Starting', 'ImageDiffers', 'Pending', 'Retrying', 'ProbeFailed'];
+    const STEP_ONLY_REASONS: Reason[] = ['Rebooted', 'NoReboot', 'WasStopped', 'Starting', 'ImageDiffers', 'Pending', 'Retrying', 'ProbeFailed', 'InUse'];
     /** ImageSchedule's own reasons (its health is judged in the ImageSchedule cases). */
     const SCHEDULE_REASONS: Reason[] = [
       'InvalidSchedule', 'InvalidTimeZone', 'InvalidTemplate', 'InvalidRetention', 'InvalidInstances', 'Scheduled', 'Suspended', 'LastRunFailed', 'NoInstancesMatched',
