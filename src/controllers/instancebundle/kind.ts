@@ -14,8 +14,9 @@ import { InstanceBundleState } from './state.ts';
 import { bundleSteps } from './steps.ts';
 
 export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logger): KindDefinition<InstanceBundle, InstanceBundleStatus, InstanceBundleState> {
-  /** Only on an image proven ours: status.imageId may name someone else's. */
+  /** Only on an image proven ours: status.imageId may name someone else's. Nothing to grant or revoke: no call. */
   const launchPermissions = async (cloud: KindCloud, state: InstanceBundleState) => {
+    if (!state.obj.spec.launchPermissions?.length && !state.status.launchPermissions?.length) return;
     if (!(await ownImage(cloud, state, state.status.imageId!))) return;
     await applyLaunchPermissions(cloud.gw, state.status.imageId!, state.obj.spec.launchPermissions, state,
       (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
