@@ -31,6 +31,8 @@ export interface OperatorConfig {
   pollMinMs: number;
   pollMaxMs: number;
   verifyAvailableEveryMs: number;
+  /** Longest a minor status change (progress, task state, messages) waits for a real one before it is written alone. */
+  statusRefreshMs: number;
   /** The time ImageSchedules run by (programmatic only: tests inject a ScaledClock); default the wall clock. */
   clock?: Clock;
   /** Longest lifetime of a bundle's signed upload policy, whatever a spec asks. */
@@ -63,6 +65,7 @@ const DEFAULTS: OperatorConfig = {
   pollMinMs: 1_000,
   pollMaxMs: 15_000,
   verifyAvailableEveryMs: 60 * 60_000,
+  statusRefreshMs: 2 * 60_000,
   maxUploadPolicyTtlMs: 7 * 24 * 3_600_000,
   allowedEndpoints: [],
   cloudCallTimeoutMs: 30_000,
@@ -75,7 +78,7 @@ type Raw = Record<string, string | undefined>;
 
 const KNOWN = new Set(['kubeconfig', 'namespace', 'shard', 'watch-namespaces', 'default-cloud', 'leader-elect', 'lease-name', 'identity',
   'health-port', 'health-host', 'concurrency', 'log-level', 'reboot-settle', 'poll-min', 'poll-max',
-  'verify-available-every', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
+  'verify-available-every', 'status-refresh', 'max-upload-policy-ttl', 'allowed-endpoints', 'cloud-call-timeout',
   'max-cloud-call-timeout', 'workers-per-cloud', 'checkpoint-key-secret']);
 
 function readRaw(argv: string[], env: NodeJS.ProcessEnv): Raw {
@@ -134,6 +137,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     pollMinMs: duration(r['poll-min'], DEFAULTS.pollMinMs, 'poll-min'),
     pollMaxMs: duration(r['poll-max'], DEFAULTS.pollMaxMs, 'poll-max'),
     verifyAvailableEveryMs: duration(r['verify-available-every'], DEFAULTS.verifyAvailableEveryMs, 'verify-available-every'),
+    statusRefreshMs: duration(r['status-refresh'], DEFAULTS.statusRefreshMs, 'status-refresh'),
     maxUploadPolicyTtlMs: duration(r['max-upload-policy-ttl'], DEFAULTS.maxUploadPolicyTtlMs, 'max-upload-policy-ttl'),
     allowedEndpoints: (r['allowed-endpoints'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     cloudCallTimeoutMs: duration(r['cloud-call-timeout'], DEFAULTS.cloudCallTimeoutMs, 'cloud-call-timeout'),

@@ -84,8 +84,9 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   let bundles!: Controller<InstanceBundle>;
   manager.addController((ctx) => asAny(captures = imageCaptureController(ctx, {
     clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud, rebootSettleMs: cfg.rebootSettleMs, namespace: cfg.namespace, verifyAvailableEveryMs: cfg.verifyAvailableEveryMs,
+    statusRefreshMs: cfg.statusRefreshMs,
   })));
-  manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud })));
+  manager.addController((ctx) => asAny(bundles = instanceBundleController(ctx, { clouds, contexts, defaultProfile, concurrency: cfg.concurrency, workersPerCloud: cfg.workersPerCloud, statusRefreshMs: cfg.statusRefreshMs })));
   let schedules!: Controller<ImageSchedule>;
   manager.addController((ctx) => asAny(schedules = imageScheduleController(ctx, { clouds, contexts, clock: cfg.clock ?? wallClock })));
   wakers.set(IMAGE_CAPTURE, (key) => captures.enqueue(key));

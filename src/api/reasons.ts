@@ -81,26 +81,17 @@ export const Reasons = Object.freeze({
 } as const);
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 
-/** Reasons of Events (what happened, not a state). */
+/**
+ * Reasons of Events (what happened, not a state). Each Event is an API-server write, so only what a user acts on
+ * has one (docs/user-guide.md, Events); phases and steps are in status.
+ */
 export const EventReasons = Object.freeze({
-  Validated: 'Validated',
   StrategyChanged: 'StrategyChanged',
-  PhasePending: 'PhasePending',
-  PhaseQuiescing: 'PhaseQuiescing',
-  PhaseSnapshotting: 'PhaseSnapshotting',
-  PhaseBundling: 'PhaseBundling',
-  PhaseRegistering: 'PhaseRegistering',
-  PhaseVerifying: 'PhaseVerifying',
-  PhaseAvailable: 'PhaseAvailable',
-  PhaseFailed: 'PhaseFailed',
-  PhaseDeleting: 'PhaseDeleting',
   NewAttempt: 'NewAttempt',
   BucketCreated: 'BucketCreated',
   BundleStarted: 'BundleStarted',
   BundleAdopted: 'BundleAdopted',
-  BundleStored: 'BundleStored',
   BundleAvailable: 'BundleAvailable',
-  ImageRegistered: 'ImageRegistered',
   ImageAdopted: 'ImageAdopted',
   ImageAvailable: 'ImageAvailable',
   ImageDiffers: 'ImageDiffers',

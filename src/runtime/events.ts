@@ -1,6 +1,8 @@
 // Kubernetes Events (core/v1) about our resources. Repeats of the same (object, type, reason, message) within
-// ten minutes bump `count` and `lastTimestamp` of the Event already written instead of creating another, so a
-// retry loop does not flood the namespace. Recording never throws into the reconcile that called it.
+// ten minutes are a series on the Event already written, as client-go's events recorder keeps them: the second
+// occurrence sets `count: 2`, later ones are counted in memory and written (`count`, `lastTimestamp`) when the
+// series ends (SERIES_FINISH_MS without a repeat) or every SERIES_REFRESH_MS while it goes on. So a retry loop
+// costs a few writes, not one per repeat. Recording never throws into the reconcile that called it.
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -9,6 +11,12 @@ import { CONTENT_TYPE, kubeRequest, resourcePath, statusCodeOf } from './rest.ts
 
 export const REPORTING_COMPONENT = 'eucalyptus-image-operator';
 export const AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
+/** A series with no repeat for this long is finished: its count is written (client-go: finishTime). */
+export const SERIES_FINISH_MS = 6 * 60 * 1000;
+/** A series still going on has its count written this often (client-go: refreshTime). */
+export const SERIES_REFRESH_MS = 30 * 60 * 1000;
+/** How often unwritten series counts are looked at. */
+const SERIES_TICK_MS = 60 * 1000;
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -25,6 +33,16 @@ export interface CachedEvent {
   count: number;
   /** When the event was first written: repeats after the window start a new Event. */
   firstSeen: number;
+  /** The count the API server has. */
+  written?: number;
+  lastSeen?: number;
+  lastWritten?: number;
+}
+
+/** Whether a series' count still has to be written now (it ended, or has gone on unwritten for long). */
+export function seriesDue(e: CachedEvent, now: number): boolean {
+  if (e.count <= (e.written ?? e.count)) return false;
+  return now - (e.lastSeen ?? e.firstSeen) >= SERIES_FINISH_MS || now - (e.lastWritten ?? e.firstSeen) >= SERIES_REFRESH_MS;
 }
 
 /** Bounded memory of recent events (least recently used dropped first). */
@@ -48,6 +66,7 @@ export class EventCache {
     if (!e) return undefined;
     if (now - e.firstSeen >= this.windowMs) {
       this.#entries.delete(key);
+      this.#onDrop?.(e);
       return undefined;
     }
     // Refresh recency.
@@ -61,8 +80,21 @@ export class EventCache {
     this.#entries.set(key, entry);
     while (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value as string;
+      const dropped = this.#entries.get(oldest)!;
       this.#entries.delete(oldest);
+      this.#onDrop?.(dropped);
     }
+  }
+
+  /** Called with an entry that leaves the cache (window over, or least recently used): its count may be unwritten. */
+  onDrop(fn: (e: CachedEvent) => void): void {
+    this.#onDrop = fn;
+  }
+
+  #onDrop: ((e: CachedEvent) => void) | undefined;
+
+  entries(): IterableIterator<CachedEvent> {
+    return this.#entries.values();
   }
 
   delete(key: string): void {
@@ -93,13 +125,56 @@ export class EventRecorder {
   readonly #now: () => number;
   /** Per-key chain so concurrent repeats aggregate instead of racing to create two Events. */
   #chains = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: EventRecorderOptions) {
     this.#kubeConfig = options.kubeConfig;
     this.#instance = options.instance ?? process.env.POD_NAME ?? 'local';
     this.#cache = new EventCache(options.maxCachedEvents, options.windowMs);
+    this.#cache.onDrop((e) => {
+      if (e.count > (e.written ?? e.count)) void this.#writeCount(e).catch((err: unknown) => this.#log.warn({ err, event: e.name }, 'could not write an event count'));
+    });
     this.#log = (options.log ?? logger()).child({ module: 'events' });
     this.#now = options.now ?? Date.now;
+  }
+
+  /** Writes the counts of series that ended or have gone on unwritten for long; started with the manager. */
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(false), SERIES_TICK_MS).unref();
+  }
+
+  /** Writes unwritten series counts: those due (`all` false), or every one (at shutdown, and in tests). */
+  async flush(all = true): Promise<void> {
+    const now = this.#now();
+    const due = [...this.#cache.entries()].filter((e) => e.count > (e.written ?? e.count) && (all || seriesDue(e, now)));
+    await Promise.all(due.map((e) => this.#writeCount(e).catch((err: unknown) => {
+      this.#log.warn({ err, event: e.name }, 'could not write an event count');
+    })));
+  }
+
+  /** Stops the timer and writes every unwritten count. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush(true);
+  }
+
+  async #writeCount(e: CachedEvent): Promise<void> {
+    const count = e.count;
+    const lastTimestamp = new Date(e.lastSeen ?? this.#now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    try {
+      await kubeRequest<CoreEvent>(
+        this.#kubeConfig,
+        'PATCH',
+        resourcePath({ apiVersion: 'v1', plural: 'events', namespace: e.namespace, name: e.name }),
+        { body: { count, lastTimestamp }, contentType: CONTENT_TYPE.mergePatch },
+      );
+    } catch (err) {
+      // The Event expired (event TTL) or was deleted: its series is over.
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+    e.written = Math.max(e.written ?? 0, count);
+    e.lastWritten = this.#now();
   }
 
   normal(obj: KubernetesObject, reason: string, message: string): Promise<void> {
@@ -132,6 +207,12 @@ export class EventRecorder {
     const timestamp = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
     const cached = this.#cache.lookup(key, now);
     if (cached) {
+      cached.lastSeen = now;
+      // From the third occurrence on, counted here and written when the series ends or by the refresh.
+      if (cached.count >= 2) {
+        cached.count++;
+        return;
+      }
       try {
         const count = cached.count + 1;
         await kubeRequest<CoreEvent>(
@@ -141,6 +222,8 @@ export class EventRecorder {
           { body: { count, lastTimestamp: timestamp }, contentType: CONTENT_TYPE.mergePatch },
         );
         cached.count = count;
+        cached.written = count;
+        cached.lastWritten = now;
         return;
       } catch (err) {
         // The Event expired (event TTL) or was deleted: write a new one.
@@ -179,6 +262,6 @@ export class EventRecorder {
       resourcePath({ apiVersion: 'v1', plural: 'events', namespace }),
       { body },
     );
-    this.#cache.store(key, { name: created.metadata?.name ?? body.metadata.name, namespace, count: 1, firstSeen: now });
+    this.#cache.store(key, { name: created.metadata?.name ?? body.metadata.name, namespace, count: 1, firstSeen: now, written: 1, lastSeen: now, lastWritten: now });
   }
 }

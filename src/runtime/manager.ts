@@ -138,6 +138,7 @@ export class Manager {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.recorder.start();
     for (const cache of this.#caches.values()) cache.start();
     if (!this.#elector) {
       this.#onStartedLeading();
@@ -163,6 +164,8 @@ export class Manager {
     const finished = await Promise.all(this.controllers.map((c) => c.stop(deadline)));
     if (finished.some((ok) => !ok)) this.#log.warn({ deadlineMs: deadline }, 'some reconciles were still running at the shutdown deadline');
     await Promise.all([...this.#caches.values()].map((c) => c.stop()));
+    // The counts of event series not written yet (repeats are written when a series ends).
+    await this.recorder.stop();
     await this.#elector?.release();
     this.#leading = false;
     this.#log.info('manager stopped');

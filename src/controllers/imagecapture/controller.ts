@@ -30,6 +30,8 @@ export interface ImageCaptureControllerOptions {
   namespace: string;
   verifyAvailableEveryMs: number;
   waitingRequeueMs?: number;
+  /** Longest a minor status change waits for a real one (see StepReconcilerDeps). */
+  statusRefreshMs?: number;
 }
 
 export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureControllerOptions): Controller<ImageCapture> {
@@ -56,6 +58,7 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
     log,
     waitingRequeueMs,
     cancelPollMs: 1_000,
+    statusRefreshMs: o.statusRefreshMs,
   });
 
   return new Controller<ImageCapture>({

@@ -1,5 +1,6 @@
 // Strategy CreateImage: the cloud's own CreateImage does reboot, snapshots and registration; the operator tags
 // what it made and follows the image to `available`.
+import { removeCondition } from '../../api/conditions.ts';
 import { CreatedButUntaggedError, createImage } from '../../cloud/ec2.ts';
 import { outcomeOfCloudError, StallError } from '../shared/outcomes.ts';
 import { createImageMappings } from './mappings.ts';
@@ -41,6 +42,10 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
         return { requeueAfterMs: decision.ms };
       }
     }
+    // What the call starts is stored before it is sent (with the validation): the only write until the image
+    // is available, since the image id is found again by its owner tag after a crash.
+    creating(state, 'the cloud is creating the image');
+    await state.persist();
     let imageId: string | undefined;
     try {
       imageId = await createImage(cloud.gw, {
@@ -73,7 +78,9 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
       state.status.indications = [];
       state.status.createCalls = state.status.createCalls?.filter((c) => c.call !== 'CreateImage');
       cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
-      return { checkpoint: true, again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
+      state.status.conditions = removeCondition(state.status.conditions, 'InstanceQuiesced');
+      // Stored by the Orchestrated steps' persist before their first creating call.
+      return { again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };
     }
     if (imageId) {
       cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), imageId);
@@ -85,10 +92,15 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
     cloud.createCalls.succeeded(state, 'CreateImage', callParams(obj), adopted.imageId);
     await tagObjects(cloud, obj, [adopted.imageId], 'image');
   }
+  creating(state, `image ${state.status.imageId} is being created by the cloud`);
+  return { again: true };
+}
+
+/** Phase and conditions while the cloud's CreateImage works (set before the call, so it adds no write). */
+function creating(state: ImageCaptureState, message: string): void {
   state.step('InstanceQuiesced', 'True', state.status.indications?.[0] ?? 'Rebooted', 'the cloud quiesces the instance as part of CreateImage');
   state.phase('Snapshotting');
-  state.reconciling('WaitingForImage', `image ${state.status.imageId} is being created by the cloud`);
-  return { checkpoint: true, again: true };
+  state.reconciling('WaitingForImage', message);
 }
 
 async function waitForTheImage(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult | undefined> {

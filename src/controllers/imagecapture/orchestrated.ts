@@ -93,7 +93,12 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
   }
   const missing = state.status.snapshots!.filter((s) => !s.snapshotId);
   if (missing.length) {
+    // What the calls start is stored before they are sent (with the validation); the snapshot ids they return
+    // go with the next real change, and after a crash the owner tag finds them.
     state.phase('Snapshotting');
+    state.step('SnapshotsCompleted', 'False', 'WaitingForSnapshots', `snapshotting ${state.status.snapshots!.length} volume(s)`);
+    state.reconciling('WaitingForSnapshots', `snapshotting ${state.status.snapshots!.length} volume(s)`);
+    await state.persist();
     const owner = ownerTagValue(obj);
     // A CreateSnapshot of this capture may have been sent and not recorded only if an earlier pass got past
     // validation: then its snapshots are looked for first. In the pass that validated, none can exist yet.
@@ -159,9 +164,7 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
     }
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    state.step('SnapshotsCompleted', 'False', 'WaitingForSnapshots', `snapshotting ${missing.length} volume(s)`);
-    state.reconciling('WaitingForSnapshots', `snapshotting ${state.status.snapshots!.length} volume(s)`);
-    return { checkpoint: true, again: true };
+    return { again: true };
   }
   let total = 0;
   let completed = 0;
@@ -207,9 +210,12 @@ function registerMayHaveBeenSent(state: ImageCaptureState): boolean {
 
 async function register(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult> {
   const obj = state.obj;
+  // Stored before RegisterImage (snapshots completed, registering); the image id goes with the next real change.
   state.phase('Registering');
-  // No creating call without its signed checkpoint in status (see create-image.ts).
-  if (cloud.createCalls.pending(state, 'RegisterImage', callParams(obj))) return { checkpoint: true, again: true };
+  // No creating call without its signed checkpoint in status (see create-image.ts): stored here with it.
+  cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
+  state.reconciling('WaitingForImage', 'registering the image');
+  await state.persist();
   let adopted = registerMayHaveBeenSent(state) ? await adoptImage(cloud, obj) : undefined;
   if (!adopted) {
     await requireOwnSnapshots(cloud, state);
@@ -255,7 +261,7 @@ async function register(cloud: KindCloud, state: ImageCaptureState): Promise<Ste
   sent.forget(obj.metadata.uid);
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
-  return { checkpoint: true, again: true };
+  return { again: true };
 }
 
 /**

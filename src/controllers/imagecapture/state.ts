@@ -36,6 +36,14 @@ export class ImageCaptureState extends ResourceState<ImageCapture, ImageCaptureS
   /** Tags this pass wrote with CreateTags, by object id: the check of the finished image need not read them back. */
   readonly written = new Map<string, Record<string, string>>();
 
+  /**
+   * The image and snapshot ids, and the signed result of a creating call (`createCalls`): the entry itself is
+   * stored before the call (persist), the id it returned waits for the next real change.
+   */
+  override get minorFields(): readonly string[] {
+    return ['progress', 'imageId', 'snapshots', 'createCalls'];
+  }
+
   snapshot(deviceName: string): SnapshotStatus {
     this.status.snapshots ??= [];
     let s = this.status.snapshots.find((x) => x.deviceName === deviceName);

@@ -21,7 +21,7 @@ function forStrategy(strategy: string, steps: Step<ImageCaptureState>[]): Step<I
 
 export function captureSteps(events: EventSink<ImageCapture>, opts: OrchestratedOptions): Step<ImageCaptureState>[] {
   return [
-    { name: 'validate', when: (s) => !s.status.strategy, run: (cloud, s) => validate(cloud, s, events) },
+    { name: 'validate', when: (s) => !s.status.strategy, run: validate },
     ...forStrategy('CreateImage', createImageSteps(opts.reboots)),
     ...forStrategy('Orchestrated', orchestratedSteps(opts)),
     {
@@ -41,8 +41,12 @@ export function captureSteps(events: EventSink<ImageCapture>, opts: Orchestrated
   ];
 }
 
-/** Validation before anything is created: the instance, its state, a strategy that fits, a free image name. */
-async function validate(cloud: KindCloud, state: ImageCaptureState, events: EventSink<ImageCapture>): Promise<StepResult> {
+/**
+ * Validation before anything is created: the instance, its state, a strategy that fits, a free image name. Its
+ * result (strategy, startedAt) is stored by the strategy's first step, which persists before its creating call:
+ * after a crash, an untagged image of this name is ours to adopt only if that write happened.
+ */
+async function validate(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult> {
   const obj = state.obj;
   state.phase('Pending');
   state.reconciling('Validating', `validating instance ${obj.spec.instanceId}`);
@@ -56,10 +60,11 @@ async function validate(cloud: KindCloud, state: ImageCaptureState, events: Even
   state.status.strategy = strategy;
   state.status.sourceInstance = recordedInstance(instance);
   state.status.progress = 0;
-  // The signed create checkpoint, written with the strategy before anything is created: after a crash, an
-  // untagged image of this name made after it, and matching what the call makes, is ours to adopt.
+  // The signed create checkpoint, stored with the strategy by the strategy's first step before anything is
+  // created: after a crash, an untagged image of this name made after it, and matching what the call makes, is
+  // ours to adopt.
   cloud.createCalls.pending(state, imageCall(strategy), callParams(obj));
   state.validatedThisPass = true;
-  events.normal(obj, 'Validated', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
-  return { checkpoint: true, again: true };
+  state.reconciling('Validating', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
+  return { again: true };
 }

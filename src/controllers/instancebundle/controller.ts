@@ -25,6 +25,8 @@ export interface InstanceBundleControllerOptions {
   /** Most workers one cloud endpoint may hold at a time. */
   workersPerCloud?: number;
   waitingRequeueMs?: number;
+  /** Longest a minor status change waits for a real one (see StepReconcilerDeps). */
+  statusRefreshMs?: number;
   cancelPollMs?: number;
 }
 
@@ -49,6 +51,7 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
     log,
     waitingRequeueMs: o.waitingRequeueMs ?? 60_000,
     cancelPollMs: o.cancelPollMs ?? 1_000,
+    statusRefreshMs: o.statusRefreshMs,
   });
 
   return new Controller<InstanceBundle>({

@@ -24,9 +24,10 @@ const sent = new SentCalls();
 
 export function bundleSteps(events: BundleEvents): Step<InstanceBundleState>[] {
   return [
-    { name: 'validate', when: (s) => !s.status.bundleId && s.condition('BundleStored')?.reason !== 'Starting', run: (cloud, s) => validate(cloud, s, events) },
+    // BundleStored is set only once validation passed (stored with the start of the task).
+    { name: 'validate', when: (s) => !s.status.bundleId && !s.condition('BundleStored'), run: (cloud, s) => validate(cloud, s, events) },
     { name: 'start the bundle task', when: (s) => !s.status.bundleId, run: (cloud, s) => startBundle(cloud, s, events) },
-    { name: 'follow the bundle task', when: (s) => s.condition('BundleStored')?.status !== 'True', run: (cloud, s) => followBundle(cloud, s, events) },
+    { name: 'follow the bundle task', when: (s) => s.condition('BundleStored')?.status !== 'True', run: followBundle },
     { name: 'register the image', when: (s) => !!s.obj.spec.register && !s.status.imageId, run: (cloud, s) => register(cloud, s, events) },
     { name: 'wait for the image', when: (s) => !!s.obj.spec.register, run: (cloud, s) => waitForImage(cloud, s) },
   ];
@@ -50,12 +51,12 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   }, now);
   if (bucketCreated) events.normal(state.obj, 'BucketCreated', `created bucket ${spec.storage.bucket}`);
   state.taskLookup = task ? { task } : {};
-  // Written before BundleInstance (and RegisterImage), signed: from here on a deletion looks for a task started
-  // after it; before it, nothing exists to remove.
+  // Signed, and stored by the next step before BundleInstance (and RegisterImage): from then on a deletion looks
+  // for a task started after it; before it, nothing exists to remove.
   cloud.createCalls.pending(state, 'BundleInstance', taskParams(state.obj), now);
   if (spec.register) cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj), now);
   state.step('BundleStored', 'False', 'Starting', `starting a bundle task of ${instance.rootDeviceType} ${instance.platform} instance ${instance.instanceId}`);
-  return { checkpoint: true, again: true };
+  return { again: true };
 }
 
 async function startBundle(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): Promise<StepResult> {
@@ -66,6 +67,12 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
     return { checkpoint: true, again: true };
   }
   const since = tasksNotBefore(signedTask(cloud, state)!);
+  // Stored before BundleInstance is sent (with the validation); the task id goes with the next real change, and
+  // after a crash the task is found again by the signed checkpoint, instance and storage.
+  state.phase('Bundling');
+  state.step('BundleStored', 'False', 'Bundling', `starting a bundle task of instance ${spec.instanceId}`);
+  state.reconciling('Bundling', `bundling instance ${spec.instanceId} into ${spec.storage.bucket}/${spec.storage.prefix}`);
+  await state.persist();
   const { task, adopted, cappedTtlMs } = await startOrAdoptBundle(cloud.gw, {
     instanceId: spec.instanceId,
     bucket: spec.storage.bucket,
@@ -80,16 +87,15 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
   cloud.createCalls.succeeded(state, 'BundleInstance', taskParams(state.obj), task.bundleId);
   state.status.state = task.state;
   state.status.progress = scaled(state.obj, task.progress ?? 0);
-  state.phase('Bundling');
   state.step('BundleStored', 'False', 'Bundling', `bundle task ${task.bundleId} is ${task.rawState ?? task.state}${cappedTtlMs === undefined ? '' : ` (upload policy capped at ${formatDuration(cappedTtlMs)})`}`);
-  state.reconciling('Bundling', `bundling instance ${spec.instanceId} into ${spec.storage.bucket}/${spec.storage.prefix}`);
   const capped = cappedTtlMs === undefined ? '' : `; upload policy valid for ${formatDuration(cappedTtlMs)}, the operator's --max-upload-policy-ttl, not the ${spec.uploadPolicyTTL} asked`;
-  events.normal(state.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${spec.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}${capped}`);
-  return { checkpoint: true, again: true };
+  // Events only for what the user acts on: an adopted task (found after a crash) or a shortened upload policy.
+  if (adopted || capped) events.normal(state.obj, adopted ? 'BundleAdopted' : 'BundleStarted', `${adopted ? 'adopted' : 'started'} bundle task ${task.bundleId} of ${spec.instanceId} to ${spec.storage.bucket}/${spec.storage.prefix}${capped}`);
+  return { again: true };
 }
 
 /** Follows the task; returns undefined once it is complete (the manifest is stored). */
-function followBundle(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): StepResult | undefined {
+function followBundle(cloud: KindCloud, state: InstanceBundleState): StepResult | undefined {
   const id = requireOwnTask(cloud, state);
   cloud.bundleTasks.watch(id, state.key);
   const seen = cloud.bundleTasks.get(id);
@@ -112,16 +118,19 @@ function followBundle(cloud: KindCloud, state: InstanceBundleState, events: Bund
   state.status.manifestLocation = seen.manifestLocation ?? `${bucket}/${manifestKey(prefix)}`;
   state.status.progress = scaled(state.obj, 100);
   state.step('BundleStored', 'True', 'Succeeded', `bundle stored at ${state.status.manifestLocation}`);
-  events.normal(state.obj, 'BundleStored', `bundle task ${id} complete: ${state.status.manifestLocation}`);
   return undefined;
 }
 
 async function register(cloud: KindCloud, state: InstanceBundleState, events: BundleEvents): Promise<StepResult> {
+  // Stored before RegisterImage (bundle stored, registering); the image id goes with the next real change.
   state.phase('Registering');
-  state.reconciling('Registering', `registering ${state.status.manifestLocation}`);
-  // No RegisterImage without its signed checkpoint (validation writes it; a forged or lost one is written again).
-  if (cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj))) return { checkpoint: true, again: true };
-  // The RegisterImage checkpoint is written at validation, long before: a RegisterImage may have been sent and
+  state.step('ImageRegistered', 'False', 'WaitingForImage', `registering ${state.status.manifestLocation}`);
+  state.reconciling('WaitingForImage', `registering ${state.status.manifestLocation}`);
+  // No RegisterImage without its signed checkpoint (validation sets it; a forged or lost one is set again), stored
+  // here with what the call starts.
+  cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj));
+  await state.persist();
+  // The RegisterImage checkpoint is set at validation, long before: a RegisterImage may have been sent and
   // not recorded unless this process started the task (no image could be registered before it completed) and
   // has not sent one itself. Only then is the image looked for first.
   const uid = state.obj.metadata.uid;
@@ -134,8 +143,9 @@ async function register(cloud: KindCloud, state: InstanceBundleState, events: Bu
   cloud.createCalls.succeeded(state, 'RegisterImage', imageParams(state.obj), imageId);
   state.step('ImageRegistered', 'False', 'WaitingForImage', `image ${imageId} registered; waiting for it to become available`);
   state.reconciling('WaitingForImage', `image ${imageId} registered; waiting for it to become available`);
-  events.normal(state.obj, adopted ? 'ImageAdopted' : 'ImageRegistered', `${adopted ? 'adopted' : 'registered'} image ${imageId} from ${state.status.manifestLocation}`);
-  return { checkpoint: true, again: true };
+  // The new image is named by the Available event; an adopted one (found after a crash) is said at once.
+  if (adopted) events.normal(state.obj, 'ImageAdopted', `adopted image ${imageId} from ${state.status.manifestLocation}`);
+  return { again: true };
 }
 
 function waitForImage(cloud: KindCloud, state: InstanceBundleState): StepResult | undefined {

@@ -1,5 +1,6 @@
 // The working copy of one resource's status during a reconcile: steps change it, the reconciler writes it back
-// once (or at a checkpoint before a call that must not be repeated after a crash).
+// once at the end of the pass when the change is real (status-change.ts), or earlier when a step persists it
+// before a call that must not be repeated after a crash.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FINALIZER } from '../../api/constants.ts';
 import type { Condition } from '../../api/types.ts';
@@ -7,6 +8,7 @@ import type { Reason } from '../../api/reasons.ts';
 import {
   getCondition, isObserved, markReady, markReconciling, markStalled, observeGeneration, setCondition, type ConditionType,
 } from '../../api/conditions.ts';
+import { canonicalJson, statusChange, type StatusChange } from './status-change.ts';
 
 export interface StatusShape {
   phase?: string;
@@ -19,12 +21,14 @@ export class ResourceState<T extends KubernetesObject & { status?: S }, S extend
   status: S;
   /** The account the cloud named as the source instance's owner in this pass (recorded with the cloud identity). */
   account?: string;
-  private readonly original: string;
+  /** The status as the API server has it: the cached object's, then whatever this pass wrote. */
+  private stored: S;
+  private storer: (() => Promise<void>) | undefined;
 
   constructor(obj: T) {
     this.obj = obj;
-    this.status = structuredClone(obj.status ?? ({} as S));
-    this.original = JSON.stringify(this.status);
+    this.stored = structuredClone(obj.status ?? ({} as S));
+    this.status = structuredClone(this.stored);
   }
 
   get key(): string {
@@ -35,8 +39,43 @@ export class ResourceState<T extends KubernetesObject & { status?: S }, S extend
     return this.obj.metadata?.generation ?? 0;
   }
 
-  get changed(): boolean {
-    return JSON.stringify(this.status) !== this.original;
+  /** How the working status differs from the stored one. */
+  get change(): StatusChange {
+    return statusChange(this.stored, this.status, this.minorFields);
+  }
+
+  /**
+   * Status fields whose change alone waits for the next real one (status-change.ts): progress, and in a kind the
+   * ids and states of cloud objects in flight, which the owner tag finds again after a restart.
+   */
+  get minorFields(): readonly string[] {
+    return ['progress'];
+  }
+
+  /** The stored status as JSON (what a status kept in memory between passes was computed on top of). */
+  get storedJson(): string {
+    return canonicalJson(this.stored);
+  }
+
+  /** The reconciler records what it wrote. */
+  markStored(status: S): void {
+    this.stored = structuredClone(status);
+  }
+
+  /** Set by the reconciler: how `persist` writes. */
+  bindStorer(storer: () => Promise<void>): void {
+    this.storer = storer;
+  }
+
+  /**
+   * A call follows that must not be repeated after a crash (a creating call, a reboot): store the status now if
+   * it differs from what is stored. Steps set what the call starts (phase, conditions) before persisting, so that
+   * one write says both "validated" and "this call may have been sent"; what the call returns (ids) is recorded
+   * with the next real change, and after a crash the owner-tag look-ups find it.
+   */
+  async persist(): Promise<void> {
+    if (!this.storer) throw new Error(`${this.key}: persist() outside a reconcile`);
+    await this.storer();
   }
 
   get hasFinalizer(): boolean {

@@ -1,9 +1,15 @@
 // The one reconcile skeleton every cloud-backed kind runs on. It owns what is the same for every kind:
 // deletion (deletionPolicy, the abandon annotation, blocked deletions), the finalizer, cloud resolution, the
-// timeout, the pass loop over the kind's steps, error classification (Stalled / waiting / retried), the single
-// status write at the end of a pass (plus checkpoints a step asks for) and the events that go with them.
+// timeout, the pass loop over the kind's steps, error classification (Stalled / waiting / retried), status
+// writes and the events that go with them.
+// Status is written at most once per pass, at its end, and only for a real change (phase, observedGeneration,
+// a condition's status or reason: status-change.ts); a step that is about to send a call that must not be
+// repeated after a crash persists first (ResourceState.persist). A minor change (progress, messages, ids the
+// owner tag finds again) is kept in memory for the next pass and written with the next real change, or after
+// STATUS_REFRESH_MS at the latest.
 // A kind supplies a KindDefinition: its visible list of steps, its cleanup and the few words that differ.
-// Every pass starts from the cache and the cloud, so a restart at any point resumes where it stopped.
+// Every pass starts from the cache (plus this process's unwritten minor changes) and the cloud, so a restart at
+// any point resumes where it stopped.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ABANDON_ANNOTATION } from '../../api/constants.ts';
@@ -27,13 +33,16 @@ export interface Requeue {
 
 /** What a step tells the skeleton: nothing (its work is done, go to the next step) or how this pass ends. */
 export interface StepResult {
-  /** Write status now, before going on (a call follows that must not be repeated after a crash). */
+  /**
+   * Store status now, before going on (a call follows that must not be repeated after a crash). A step whose
+   * call follows in the same step uses `state.persist()` instead, after setting what the call starts.
+   */
   checkpoint?: boolean;
   /** Run the step list again right away. */
   again?: boolean;
   /** Look again after this long even if no poller wakes the resource. */
   requeueAfterMs?: number;
-  /** A Normal event for a notable change. */
+  /** A Normal event for a change the user acts on (each one is an API-server write: see docs/user-guide.md). */
   event?: { reason: EventReason; message: string };
 }
 
@@ -127,6 +136,8 @@ export interface StepReconcilerDeps<T, S> {
   waitingRequeueMs: number;
   /** How often a deletion looks at an object that is winding down. */
   cancelPollMs: number;
+  /** Longest a minor status change waits in memory for a real one (default STATUS_REFRESH_MS; 0 writes every change). */
+  statusRefreshMs?: number;
 }
 
 /** Stalls caused by something outside the resource (profile, Secret, a repointed profile): re-evaluated on every pass. */
@@ -135,6 +146,16 @@ export const RECOVERABLE: ReadonlySet<Reason> = new Set([Reasons.CloudProfileNot
 const RECHECK_MS = 30_000;
 /** Steps run at most this many times in one pass (a step asking `again` each time is a bug, not a loop). */
 const MAX_PASSES = 6;
+/** A minor status change (progress, messages) waits at most this long in memory for a real one to go with. */
+export const STATUS_REFRESH_MS = 120_000;
+
+/** A pass's minor status change not written yet, valid while the stored status it was computed on stays. */
+interface Unwritten<S> {
+  uid: string | undefined;
+  basedOn: string;
+  status: S;
+  since: number;
+}
 
 export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { startedAt?: string; cloud?: CloudIdentity }, St extends ResourceState<T, S>> {
   private readonly blocked = new BlockedNotices();
@@ -142,20 +163,30 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
   private readonly accounts = new Map<string, Promise<string | undefined>>();
   private readonly kind: KindDefinition<T, S, St>;
   private readonly deps: StepReconcilerDeps<T, S>;
+  /** Minor changes kept for the next pass, by resource key (one entry per resource in flight at most). */
+  private readonly unwritten = new Map<string, Unwritten<S>>();
 
   constructor(kind: KindDefinition<T, S, St>, deps: StepReconcilerDeps<T, S>) {
     this.kind = kind;
     this.deps = deps;
   }
 
+  /** Resources with a minor status change not written yet (for tests and metrics). */
+  get unwrittenCount(): number {
+    return this.unwritten.size;
+  }
+
   async reconcile(key: string): Promise<Requeue> {
     const [namespace, name] = key.split('/') as [string, string];
     const obj = this.deps.get(namespace, name);
     if (!obj) {
+      this.unwritten.delete(key);
       this.deps.forget(key);
       return {};
     }
     const state = this.kind.newState(obj);
+    this.restoreUnwritten(state);
+    state.bindStorer(() => this.store(state));
     let released = false;
     try {
       const outcome = await this.run(state, () => (released = true));
@@ -167,13 +198,46 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       state.observe();
       return outcome;
     } finally {
-      // The one status write of the pass (a released resource is gone once its finalizer is removed).
-      if (state.changed && !released) await this.write(state);
+      // At most one status write at the end of the pass (a released resource is gone once its finalizer is removed).
+      if (released) this.unwritten.delete(key);
+      else await this.settle(state);
     }
   }
 
-  private write(state: St): Promise<void> {
-    return this.deps.writer.patchStatus(state.obj, { ...state.status, observedGeneration: state.generation });
+  /** This process's minor changes of the last pass, unless the stored status changed since (or the object is new). */
+  private restoreUnwritten(state: St): void {
+    const kept = this.unwritten.get(state.key);
+    if (!kept) return;
+    if (kept.uid !== state.obj.metadata.uid || kept.basedOn !== state.storedJson) {
+      this.unwritten.delete(state.key);
+      return;
+    }
+    state.status = structuredClone(kept.status);
+  }
+
+  /** End of a pass: write a real change; keep a minor one in memory until a real one comes (or it is too old). */
+  private async settle(state: St): Promise<void> {
+    const change = state.change;
+    const kept = this.unwritten.get(state.key);
+    const since = kept?.since ?? Date.now();
+    if (change === 'none') {
+      this.unwritten.delete(state.key);
+      return;
+    }
+    if (change === 'real' || Date.now() - since >= (this.deps.statusRefreshMs ?? STATUS_REFRESH_MS)) {
+      await this.store(state);
+      return;
+    }
+    this.unwritten.set(state.key, { uid: state.obj.metadata.uid, basedOn: state.storedJson, status: structuredClone(state.status), since });
+  }
+
+  /** Writes the working status if it differs from the stored one (one merge patch of the whole status). */
+  private async store(state: St): Promise<void> {
+    if (state.change === 'none') return;
+    const status = { ...state.status, observedGeneration: state.generation };
+    await this.deps.writer.patchStatus(state.obj, status);
+    state.markStored(status);
+    this.unwritten.delete(state.key);
   }
 
   private async cloudFor(state: St): Promise<KindCloud> {
@@ -250,15 +314,19 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
     if (!state.hasFinalizer) await this.deps.writer.ensureFinalizer(obj);
 
     const { cloud, identity } = await this.resolveCloud(state);
+    // A step persists before a creating call: with the cloud that call goes to.
+    state.bindStorer(() => {
+      this.recordCloud(state, identity);
+      return this.store(state);
+    });
     state.status.startedAt ??= new Date().toISOString();
     if (this.timeLeft(state) <= 0) {
       throw new StallError(Reasons.Timeout, `the ${this.kind.noun} did not finish within spec.timeout (${obj.spec.timeout ?? '2h'}); ${this.kind.timeoutConsequence}`);
     }
 
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const before = state.status.phase;
+      // Phases are in status (kubectl get shows them): no Event each, only for what the user acts on.
       const result = await this.runSteps(cloud, state);
-      if (state.status.phase !== before) this.deps.events.normal(obj, `Phase${state.status.phase}` as EventReason, `${this.kind.noun} is now ${state.status.phase}`);
       if (!result) {
         this.recordCloud(state, identity);
         const next = await this.kind.complete(cloud, state);
@@ -267,7 +335,7 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       }
       if (result.event) this.deps.events.normal(obj, result.event.reason, result.event.message);
       this.recordCloud(state, identity);
-      if (result.checkpoint) await this.write(state);
+      if (result.checkpoint) await this.store(state);
       if (!result.again) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? this.deps.waitingRequeueMs, Math.max(100, this.timeLeft(state) + 100)) };
     }
     return { requeueAfterMs: 1_000 };
@@ -323,10 +391,7 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       this.deps.events.normal(obj, 'Deleted', `deletionPolicy Retain: kept ${objects.length ? objects.join(', ') : 'nothing'}; no cloud call needed`);
       return this.release(state, release);
     }
-    if (state.status.phase !== 'Deleting') {
-      state.phase('Deleting' as never);
-      this.deps.events.normal(obj, 'PhaseDeleting', `deleting with deletionPolicy ${policy}`);
-    }
+    if (state.status.phase !== 'Deleting') state.phase('Deleting' as never);
     let step = `waiting for CloudProfile ${obj.spec.cloudRef?.name ?? '(default)'}`;
     let reached = false;
     try {
@@ -336,8 +401,8 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       state.reconciling(Reasons.Deleting, `deletionPolicy ${policy}: ${step}`);
       const result = await deletion.cleanUp(cloud, state, policy);
       if (result.waiting) {
+        // Said by status (Reconciling: Cancelling), not by an Event per look.
         state.reconciling(Reasons.Cancelling, result.waiting);
-        this.deps.events.normal(obj, 'Cancelling', result.waiting);
         return { requeueAfterMs: this.deps.cancelPollMs };
       }
       this.deps.events.normal(obj, 'Deleted', `deletionPolicy ${policy}: removed ${result.deleted.length ? result.deleted.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.join(', ')}` : ''}`);

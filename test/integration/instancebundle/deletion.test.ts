@@ -12,7 +12,8 @@ for (const profile of DIALECT_PROFILES) describe(`InstanceBundle deletion (${pro
   this.timeout(120_000);
   let s: Scenario;
   before(async () => {
-    s = await startScenario({ profile, fixtures: BUNDLE_FIXTURES });
+    // These tests delete at a given task state, read from status: every status change is written (--status-refresh 0).
+    s = await startScenario({ profile, fixtures: BUNDLE_FIXTURES, operator: { statusRefreshMs: 0 } });
   });
   after(async () => s?.close());
   afterEach(() => {

@@ -46,10 +46,11 @@ describe('InstanceBundle dialects', function () {
     });
   });
 
+  // The task states the operator reads are followed in status: every status change is written (--status-refresh 0).
   describe('eucalyptus-3.4 task states', () => {
     let s: Scenario;
     before(async () => {
-      s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, sim: { latency: { bundleStepMs: 400 } } });
+      s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, operator: { statusRefreshMs: 0 }, sim: { latency: { bundleStepMs: 400 } } });
     });
     after(async () => s?.close());
 
@@ -66,7 +67,7 @@ describe('InstanceBundle dialects', function () {
   describe('aws', () => {
     let s: Scenario;
     before(async () => {
-      s = await startScenario({ profile: 'aws', fixtures: BUNDLE_FIXTURES, sim: { latency: { bundleStepMs: 300 } } });
+      s = await startScenario({ profile: 'aws', fixtures: BUNDLE_FIXTURES, operator: { statusRefreshMs: 0 }, sim: { latency: { bundleStepMs: 300 } } });
     });
     after(async () => s?.close());
 

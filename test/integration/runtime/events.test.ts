@@ -1,8 +1,9 @@
-// Events against a real API server: repeats aggregate into one Event with a count.
+// Events against a real API server: repeats aggregate into one Event with a count, written as client-go's
+// recorder writes a series (the second occurrence at once, later ones when the series ends or is refreshed).
 import { expect } from 'chai';
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { getEnv, waitFor, type TestEnv } from '../../env/index.ts';
-import { EventRecorder, REPORTING_COMPONENT } from '../../../src/runtime/events.ts';
+import { EventRecorder, REPORTING_COMPONENT, SERIES_FINISH_MS } from '../../../src/runtime/events.ts';
 import { createLogger } from '../../../src/runtime/logger.ts';
 import { createWidget, installWidgetCrd } from './widget-crd.ts';
 
@@ -29,8 +30,12 @@ describe('runtime EventRecorder on a real API server', function () {
     await Promise.all([rec.warning(w, 'SnapshotFailed', 'snap-1 failed'), rec.warning(w, 'SnapshotFailed', 'snap-1 failed')]);
     await rec.warning(w, 'SnapshotFailed', 'snap-1 failed');
     await rec.warning(w, 'SnapshotFailed', 'snap-2 failed');
-    const events = await eventsFor('ev');
+    let events = await eventsFor('ev');
     expect(events).to.have.length(3);
+    // The third occurrence is counted in memory until the series is written.
+    expect(events.find((e) => e.message === 'snap-1 failed')?.count).to.equal(2);
+    await rec.flush();
+    events = await eventsFor('ev');
     const failed = events.find((e) => e.message === 'snap-1 failed');
     expect(failed?.count).to.equal(3);
     expect(failed?.type).to.equal('Warning');
@@ -39,6 +44,19 @@ describe('runtime EventRecorder on a real API server', function () {
     expect(failed?.involvedObject.uid).to.equal(w.metadata?.uid);
     expect(failed?.involvedObject.kind).to.equal('Widget');
     expect(events.find((e) => e.reason === 'Started')?.count).to.equal(1);
+  });
+
+  it('writes a series count once the series ended, and not before', async () => {
+    const w = await createWidget(env, ns, 'series');
+    let now = Date.now();
+    const rec = new EventRecorder({ kubeConfig: env.kubeConfig, now: () => now, log: createLogger({ level: 'silent' }) });
+    for (let i = 0; i < 5; i++) await rec.warning(w, 'DeletionBlocked', 'waiting');
+    await rec.flush(false);
+    expect((await eventsFor('series'))[0]?.count).to.equal(2);
+    now += SERIES_FINISH_MS;
+    await rec.flush(false);
+    expect((await eventsFor('series'))[0]?.count).to.equal(5);
+    await rec.stop();
   });
 
   it('starts a new Event once the aggregation window has passed', async () => {

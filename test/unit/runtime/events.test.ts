@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EventCache, eventKey } from '../../../src/runtime/events.ts';
+import { EventCache, eventKey, SERIES_FINISH_MS, SERIES_REFRESH_MS, seriesDue } from '../../../src/runtime/events.ts';
 
 describe('event aggregation keying', () => {
   const obj = { apiVersion: 'imaging.eucalyptus.dev/v1alpha1', kind: 'ImageCapture', metadata: { namespace: 'a', name: 'x', uid: 'u1' } };
@@ -38,5 +38,23 @@ describe('event aggregation keying', () => {
     expect(cache.lookup('b', 2)).to.equal(undefined);
     expect(cache.lookup('a', 2)?.name).to.equal('a');
     expect(cache.lookup('c', 2)?.name).to.equal('c');
+  });
+
+  it('writes a series count when the series ended or has gone on unwritten for long, as client-go does', () => {
+    const e = { name: 'x.1', namespace: 'a', count: 5, firstSeen: 0, written: 2, lastSeen: 1_000, lastWritten: 0 };
+    expect(seriesDue(e, 1_000 + SERIES_FINISH_MS - 1)).to.equal(false);
+    expect(seriesDue(e, 1_000 + SERIES_FINISH_MS)).to.equal(true);
+    expect(seriesDue({ ...e, lastSeen: SERIES_REFRESH_MS }, SERIES_REFRESH_MS)).to.equal(true);
+    expect(seriesDue({ ...e, written: 5 }, 10 * SERIES_REFRESH_MS)).to.equal(false);
+  });
+
+  it('hands an entry that leaves the cache to the recorder, so its count is not lost', () => {
+    const cache = new EventCache(1, 1000);
+    const dropped: string[] = [];
+    cache.onDrop((e) => dropped.push(e.name));
+    cache.store('a', { name: 'a', namespace: 'n', count: 3, firstSeen: 0, written: 2 });
+    cache.store('b', { name: 'b', namespace: 'n', count: 1, firstSeen: 0 });
+    expect(cache.lookup('b', 1000)).to.equal(undefined);
+    expect(dropped).to.deep.equal(['a', 'b']);
   });
 });
