@@ -86,7 +86,7 @@ async function runBootCheck(cloud: KindCloud, state: ImageCaptureState): Promise
 async function provenImage(cloud: KindCloud, state: ImageCaptureState): Promise<void> {
   const imageId = state.status.imageId!;
   const seen = cloud.images.get(imageId);
-  if (!(await ownImage(cloud, state.obj, imageId, seen && !('notFound' in seen) ? seen : undefined))) {
+  if (!(await ownImage(cloud, state.current, imageId, seen && !('notFound' in seen) ? seen : undefined))) {
     throw new StallError('ImageDeregistered', `image ${imageId} no longer exists in the cloud (deregistered outside the operator?): delete and re-create this ImageCapture to capture again`);
   }
 }

@@ -28,7 +28,7 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
   if (cloud.createCalls.pending(state, 'CreateImage', callParams(obj))) return { checkpoint: true, again: true };
   // A CreateImage of this capture may have been sent and not recorded only if an earlier pass wrote the
   // checkpoint: then the image is looked for first. In the pass that wrote it, nothing can exist yet.
-  let adopted = state.validatedThisPass ? undefined : await adoptImage(cloud, obj);
+  let adopted = state.validatedThisPass ? undefined : await adoptImage(cloud, state.current);
   if (!adopted) {
     const instance = await state.source(cloud);
     checkInstanceState(instance);
@@ -64,7 +64,7 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
         imageId = err.id;
       } else {
         // The name is taken: an image of ours whose CreateImage answer was lost is adopted, anything else stalls.
-        if (isDuplicateName(err)) adopted = await adoptImage(cloud, obj);
+        if (isDuplicateName(err)) adopted = await adoptImage(cloud, state.current);
         if (!adopted) throw outcomeOfCloudError(err, 'CreateImage');
       }
     }

@@ -57,8 +57,8 @@ export async function tagObjects(cloud: KindCloud, obj: ImageCapture, ids: strin
 export async function adoptCloudSnapshots(cloud: KindCloud, state: ImageCaptureState, image: ImageInfo): Promise<void> {
   const known = (id: string) => (state.status.snapshots ?? []).some((s) => s.snapshotId === id);
   if (image.blockDeviceMappings.every((m) => !m.snapshotId || known(m.snapshotId))) return;
-  await ownImage(cloud, state.obj, image.imageId, image);
-  const own = new Set((await ownSnapshots(cloud, state.obj, image, false)).map((s) => s.snapshotId));
+  await ownImage(cloud, state.current, image.imageId, image);
+  const own = new Set((await ownSnapshots(cloud, state.current, image, false)).map((s) => s.snapshotId));
   const fresh = image.blockDeviceMappings.filter((m) => m.snapshotId && own.has(m.snapshotId) && !known(m.snapshotId));
   if (fresh.length === 0) return;
   const tags = ownerTags(state.obj, 'create-image');

@@ -78,7 +78,7 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       return {};
     }
     if (!sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) {
-      await ownImage(cloud, state.obj, imageId, seen);
+      await ownImage(cloud, state.current, imageId, seen);
       await launchPermissions(cloud, state);
     }
     if (!sameTags(state.obj.spec.image.tags, state.status.appliedTags)) {
@@ -131,7 +131,7 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       async run(cloud, state) {
         if (!state.status.strategy) return {}; // never got past validation: it made nothing
         try {
-          const result = await cleanUp(await cloud(), state.obj, { includeImage: true });
+          const result = await cleanUp(await cloud(), state.current, { includeImage: true });
           state.status.retainedObjects = result.kept.length ? result.kept : undefined;
           state.step('CleanedUp', 'True', 'Succeeded', result.deleted.length ? `removed ${result.deleted.join(', ')}` : 'nothing to remove');
           if (result.deleted.length) events.normal(state.obj, 'CleanedUp', `removed temporary cloud objects: ${result.deleted.join(', ')}`);
@@ -158,10 +158,10 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       async cleanUp(cloud, state, policy) {
         // Grants are revoked only on an image proven ours: status.imageId may name someone else's.
         const imageId = state.status.imageId;
-        if (imageId && policy === 'Retain' && state.obj.spec.revokeLaunchPermissionsOnDeletion && await ownsImage(cloud, state.obj, imageId)) {
+        if (imageId && policy === 'Retain' && state.obj.spec.revokeLaunchPermissionsOnDeletion && await ownsImage(cloud, state.current, imageId)) {
           await revokeOnRetain(cloud.gw, state, policy, (message) => events.normal(state.obj, 'LaunchPermissionsRevoked', message));
         }
-        return cleanUp(cloud, state.obj, { includeImage: policy === 'Delete' });
+        return cleanUp(cloud, state.current, { includeImage: policy === 'Delete' });
       },
     },
     timeoutConsequence: 'temporary cloud objects were removed',

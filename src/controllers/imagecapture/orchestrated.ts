@@ -216,7 +216,7 @@ async function register(cloud: KindCloud, state: ImageCaptureState): Promise<Ste
   cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
   state.reconciling('WaitingForImage', 'registering the image');
   await state.persist();
-  let adopted = registerMayHaveBeenSent(state) ? await adoptImage(cloud, obj) : undefined;
+  let adopted = registerMayHaveBeenSent(state) ? await adoptImage(cloud, state.current) : undefined;
   if (!adopted) {
     await requireOwnSnapshots(cloud, state);
     const instance: SourceInstance = await state.source(cloud);
@@ -246,7 +246,7 @@ async function register(cloud: KindCloud, state: ImageCaptureState): Promise<Ste
         state.status.imageId = err.id;
       } else {
         // The name is taken: an image of ours whose RegisterImage answer was lost is adopted, anything else stalls.
-        if (isDuplicateName(err)) adopted = await adoptImage(cloud, obj);
+        if (isDuplicateName(err)) adopted = await adoptImage(cloud, state.current);
         if (!adopted) throw outcomeOfCloudError(err, 'RegisterImage');
       }
     }

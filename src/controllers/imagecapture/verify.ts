@@ -90,8 +90,8 @@ export async function verifyImage(cloud: KindCloud, state: ImageCaptureState): P
     // snapshots only those this capture made (status.snapshots proves nothing either). Tags this pass wrote
     // count: they were written only after that proof.
     const imageTags = { ...image.tags, ...(state.written.get(image.imageId) ?? {}) };
-    await ownImage(cloud, obj, imageId, { ...image, tags: imageTags });
-    const own = await ownSnapshots(cloud, obj, image, false);
+    await ownImage(cloud, state.current, imageId, { ...image, tags: imageTags });
+    const own = await ownSnapshots(cloud, state.current, image, false);
     const known = own.map((s) => {
       const seen = polled ? cloud.snapshots.get(s.snapshotId) : undefined;
       const read = s.tags ?? (seen && !('notFound' in seen) ? seen.tags : undefined);

@@ -31,6 +31,14 @@ export class ResourceState<T extends KubernetesObject & { status?: S }, S extend
     this.status = structuredClone(this.stored);
   }
 
+  /**
+   * The object with the working status: what this reconcile knows, including the minor changes of earlier passes
+   * not written yet (the signed result of a creating call, for one). Proofs read from status use it.
+   */
+  get current(): T {
+    return { ...this.obj, status: this.status };
+  }
+
   get key(): string {
     return `${this.obj.metadata?.namespace}/${this.obj.metadata?.name}`;
   }
