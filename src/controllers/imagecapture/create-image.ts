@@ -34,6 +34,11 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
     checkInstanceState(instance);
     // A stopped instance needs no reboot: the cloud forces NoReboot (3.4 CreateImageTask does the same).
     state.status.indications = [instance.state === 'stopped' ? 'WasStopped' : obj.spec.noReboot ? 'NoReboot' : 'Rebooted'];
+    // What the call starts is stored before it is sent (with the validation): the only write until the image
+    // is available, since the image id is found again by its owner tag after a crash. Stored before the reboot
+    // turn is taken, so no write comes between the turn and the call.
+    creating(state, 'the cloud is creating the image');
+    await state.persist();
     if (state.status.indications[0] === 'Rebooted') {
       // The cloud's CreateImage reboots the instance: it waits its turn like any other reboot of the instance.
       const decision = await reboots.decide(cloud.gw.settings.ec2Endpoint, instance.instanceId, ownerTagValue(obj));
@@ -42,10 +47,6 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
         return { requeueAfterMs: decision.ms };
       }
     }
-    // What the call starts is stored before it is sent (with the validation): the only write until the image
-    // is available, since the image id is found again by its owner tag after a crash.
-    creating(state, 'the cloud is creating the image');
-    await state.persist();
     let imageId: string | undefined;
     try {
       imageId = await createImage(cloud.gw, {

@@ -3,12 +3,11 @@
 // backoff reset, so the captures finish within moments of the server's return instead of minutes later.
 import { expect } from 'chai';
 import { GROUP, VERSION } from '../../../src/api/constants.ts';
-import type { ImageCapture } from '../../../src/api/types.ts';
 import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker } from './invariants.ts';
-import { condOf, createCalls, diffCalls } from './helpers.ts';
+import { condOf, createCalls, diffCalls, snapshotsInCloud } from './helpers.ts';
 
 const OUTAGE_MS = 30_000;
 /** The informers' own list/watch retry backs off to at most 30 s; the captures must not add their backoff to it. */
@@ -34,8 +33,9 @@ describe('reliability: API server outage', function () {
         await t.create('imagecaptures', m);
         names.push(m.metadata.name);
       }
+      // Root and attached volume: two snapshots each, in the cloud (status records their ids once they complete).
       await waitFor(async () => {
-        for (const n of names) if (!(await s.get<ImageCapture>('imagecaptures', n))?.status?.snapshots?.every((x) => x.snapshotId)) return false;
+        for (const n of names) if (!(await snapshotsInCloud(s, n, 2))) return false;
         return true;
       }, { timeoutMs: 30_000, message: 'every capture snapshotting' });
     } finally {
@@ -55,8 +55,11 @@ describe('reliability: API server outage', function () {
     expect(resumeMs).to.be.below(RESUME_BOUND_MS);
     // Nothing was made twice while the writes failed.
     expect(diffCalls(createCalls(s), before)).to.deep.equal({ CreateImage: 0, RegisterImage: 4, CreateSnapshot: 0, BundleInstance: 0, RebootInstances: 0 });
-    // The API server answers 429 "storage is (re)initializing" to lists of a kind until its watch cache is filled again.
-    await waitFor(async () => s.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: s.namespace, plural: 'imagecaptures' }).then(() => true, () => false), { timeoutMs: 30_000, message: 'imagecaptures listable' });
+    // The API server answers 429 "storage is (re)initializing" to lists of a kind until its watch cache is filled again
+    // (each kind the invariants list).
+    for (const plural of ['imagecaptures', 'instancebundles']) {
+      await waitFor(async () => s.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: s.namespace, plural }).then(() => true, () => false), { timeoutMs: 30_000, message: `${plural} listable` });
+    }
     await checkInvariants(s, { resources: t.resources, baseline });
   });
 });

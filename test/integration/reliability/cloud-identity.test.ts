@@ -12,7 +12,7 @@ import { waitFor } from '../../env/index.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker } from './invariants.ts';
-import { condOf, eventsOf } from './helpers.ts';
+import { condOf, eventsOf, snapshotsInCloud } from './helpers.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const PROFILE = 'movable';
@@ -78,7 +78,8 @@ describe('reliability: a repointed CloudProfile is another cloud for objects alr
     s.sim.state.latency = { ...s.sim.state.latency, snapshotMs: 10_000 };
     const inFlight = captureManifest(s, seedInstance(s, { attachedVolumes: 1 }).id, { cloudRef: { name: PROFILE }, strategy: 'Orchestrated', noReboot: true, deletionPolicy: 'Delete' }, 'moved-in-flight');
     await t.create('imagecaptures', inFlight);
-    await waitFor(async () => (await s.get<ImageCapture>('imagecaptures', inFlight.metadata.name))?.status?.snapshots?.every((x) => x.snapshotId) === true, { timeoutMs: 30_000, message: 'snapshots started' });
+    // Status records the snapshot ids once they complete: that they started is read from the cloud.
+    await waitFor(async () => snapshotsInCloud(s, inFlight.metadata.name, 2), { timeoutMs: 30_000, message: 'snapshots started' });
 
     const since = Date.now();
     s.sim.state.latency = { ...s.sim.state.latency, snapshotMs: 0 };

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { join } from 'node:path';
-import type { Condition } from '../../../src/api/types.ts';
+import { OWNER_TAG, ownerTagValue } from '../../../src/api/constants.ts';
+import type { Condition, ImageCapture } from '../../../src/api/types.ts';
 import { runId, waitFor } from '../../env/index.ts';
 import type { Scenario } from '../support/scenario.ts';
 import type { TrackedResource } from './invariants.ts';
@@ -107,4 +108,15 @@ export function condOf(o: unknown, type: string): Cond | undefined {
 export async function eventsOf(s: Scenario, name: string): Promise<CoreV1Event[]> {
   const core = s.env.kubeConfig.makeApiClient(CoreV1Api);
   return (await core.listNamespacedEvent({ namespace: s.namespace, fieldSelector: `involvedObject.name=${name}` })).items;
+}
+
+/**
+ * Whether the cloud holds at least `count` snapshots carrying this capture's owner tag. Status records snapshot
+ * ids only with the next real status change (snapshots completed), so "snapshots started" is read from the cloud.
+ */
+export async function snapshotsInCloud(s: Scenario, name: string, count: number): Promise<boolean> {
+  const obj = await s.get<ImageCapture>('imagecaptures', name);
+  if (!obj?.metadata?.uid) return false;
+  const owner = ownerTagValue(obj);
+  return [...s.sim.state.snapshots.values()].filter((x) => x.tags.get(OWNER_TAG) === owner).length >= count;
 }
