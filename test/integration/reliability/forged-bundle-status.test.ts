@@ -7,7 +7,7 @@ import type { InstanceBundleStatus } from '../../../src/api/types.ts';
 import { registerImage } from '../../../src/cloud/ec2.ts';
 import { waitFor } from '../../env/index.ts';
 import { gatewayFor } from '../cloud/sim-gateway.ts';
-import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, seed, waitForStatus } from '../instancebundle/helpers.ts';
+import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, seed, tasksOf, waitForStatus } from '../instancebundle/helpers.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { checkInvariants, cloudBaseline, protectObjects, ResourceTracker } from './invariants.ts';
 import { condOf } from './helpers.ts';
@@ -114,9 +114,13 @@ describe('reliability: InstanceBundle adoption and deletion only with the signed
     s.sim.state.latency = { ...s.sim.state.latency, bundleStepMs: 1_500 };
     try {
       const name = `raced-${Date.now()}`;
-      const m = bundleManifest(s, seed(s).id, { deletionPolicy: 'Delete', register: { name } });
+      const inst = seed(s);
+      const m = bundleManifest(s, inst.id, { deletionPolicy: 'Delete', register: { name } });
       await t.create('instancebundles', m);
-      await waitForStatus(s, 'instancebundles', m.metadata.name, (st) => typeof st['bundleId'] === 'string');
+      // Status records the task id with the next real change (the bundle stored): that it started is read from
+      // the cloud, once status says Bundling.
+      await waitForStatus(s, 'instancebundles', m.metadata.name, (st) => st['phase'] === 'Bundling');
+      await waitFor(async () => tasksOf(s, inst.id).length === 1, { timeoutMs: 30_000, message: 'the bundle task' });
       const gw = gatewayFor(s.sim);
       let foreign: string;
       try {
