@@ -8,6 +8,8 @@ describe('operator configuration', () => {
     expect(c.leaderElection).to.equal(false);
     expect(c.pollMinMs).to.equal(1000);
     expect(c.rebootSettleMs).to.equal(15000);
+    expect(c.statusRefreshMs).to.equal(120000);
+    expect(loadConfig(['--status-refresh=0s'], {}).statusRefreshMs).to.equal(0);
     expect(c.checkpointKeySecret).to.equal('eucalyptus-image-operator-checkpoint-key');
     expect(loadConfig([], { EIO_CHECKPOINT_KEY_SECRET: 'eio-key' }).checkpointKeySecret).to.equal('eio-key');
   });
