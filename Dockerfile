@@ -5,23 +5,23 @@
 # rebuild gets the same bytes; raise it deliberately with `docker buildx imagetools inspect node:24-bookworm-slim`.
 ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
-# Build: the full dependency set compiles src/ to dist/ (tsconfig.build.json).
+# Build: the full dependency set type-checks src/ and bundles the operator with its dependencies into dist/
+# (build/bundle.ts).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The build's second step bundles the EC2 client with only the operations the operator uses (build/bundle-ec2.ts).
 COPY build ./build
 RUN npm run build
 
-# Run: production dependencies and dist/ only; no compiler, no tests, no sources.
+# Run: the bundle in dist/ and package.json (it marks dist/*.js as ES modules) only; no node_modules, no compiler,
+# no tests, no sources.
 FROM ${NODE_IMAGE} AS run
 ENV NODE_ENV=production
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY package.json ./
 COPY --from=build /app/dist ./dist
 # A numeric uid (the distroless "nonroot" one) lets Kubernetes verify runAsNonRoot without /etc/passwd.
 USER 65532:65532

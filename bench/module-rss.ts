@@ -13,10 +13,9 @@ const rows: Row[] = [
   { label: 'node alone', specifier: '' },
   { label: '@kubernetes/client-node', specifier: '@kubernetes/client-node' },
   { label: '@aws-sdk/client-ec2', specifier: '@aws-sdk/client-ec2' },
-  { label: 'the EC2 client as the build bundles it (dist/cloud/ec2-sdk.js)', specifier: join(root, 'dist/cloud/ec2-sdk.js') },
   { label: '@aws-sdk/client-s3 (loaded on first use)', specifier: '@aws-sdk/client-s3' },
   { label: 'pino + prom-client + undici', specifier: 'pino,prom-client,undici' },
-  { label: 'operator, compiled (dist/operator.js)', specifier: join(root, 'dist/operator.js') },
+  { label: 'operator as shipped: the bundle (dist/operator.js)', specifier: join(root, 'dist/operator.js') },
   { label: 'operator, type stripping (src/operator.ts)', specifier: join(root, 'src/operator.ts') },
 ];
 

@@ -1,12 +1,13 @@
 // The operator as a child process, so memory and CPU figures are its own: peak RSS from /proc/<pid>/status
 // (VmHWM) and CPU seconds from /proc/<pid>/stat (utime + stime), plus its /readyz and /metrics.
-// It runs as shipped: the compiled dist/ build (`npm run build`) with the chart's NODE_OPTIONS; the naive
-// baseline runs the same compiled code (bench/use-dist.ts).
+// It runs as shipped: the bundle in dist/ (`npm run build`) with the chart's NODE_OPTIONS; the naive baseline is
+// bundled the same way (build/bundle.ts) into .out/bench/naive/ on first use.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/env/free-port.ts';
 import { spawnTracked, type TrackedProcess } from '../test/env/processes.ts';
 import { GiveUp, waitFor } from '../test/env/wait-for.ts';
+import { bundleOperator } from '../build/bundle.ts';
 import { chartNodeOptions } from './node-options.ts';
 import { root } from './world.ts';
 
@@ -38,12 +39,21 @@ export interface OperatorProcess {
   stop(): Promise<void>;
 }
 
+let naive: Promise<string> | undefined;
+
+/** The naive baseline (bench/naive-operator.ts) bundled as the shipped operator is, once per run. */
+function naiveBundle(): Promise<string> {
+  const dir = join(root, '.out/bench/naive');
+  naive ??= bundleOperator({ main: join(root, 'bench/naive-operator.ts') }, dir).then(() => join(dir, 'main.js'));
+  return naive;
+}
+
 export async function startOperatorProcess(o: OperatorOptions): Promise<OperatorProcess> {
   mkdirSync(o.logDir, { recursive: true });
   if (!existsSync(join(root, 'dist/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (scripts/bench.sh does)');
   const healthPort = await freePort();
   const t0 = performance.now();
-  const args = o.naive ? ['--import', join(root, 'bench/use-dist.ts'), join(root, 'bench/naive-operator.ts')] : [join(root, 'dist/main.js')];
+  const args = [o.naive ? await naiveBundle() : join(root, 'dist/main.js')];
   const proc: TrackedProcess = spawnTracked(`operator-${o.label}`, process.execPath, args, {
     logPath: join(o.logDir, `operator-${o.label}.log`),
     cwd: root,

@@ -1,6 +1,6 @@
 // The one module through which the operator reaches the EC2 SDK, naming exactly what it uses. `npm run build`
-// replaces its compiled output with a bundle of just these exports (build/bundle-ec2.ts): the SDK's package
-// defines every EC2 operation (over 800) at load, which costs the process tens of MB it never uses.
+// bundles the operator from the SDK's ES modules (build/bundle.ts), so only these exports are kept: the SDK's
+// package defines every EC2 operation (over 800) at load, which costs the process tens of MB it never uses.
 export {
   BundleInstanceCommand, CancelBundleTaskCommand, CreateImageCommand, CreateSnapshotCommand, CreateTagsCommand,
   DeleteSnapshotCommand, DeleteTagsCommand, DeleteVolumeCommand, DeregisterImageCommand, DescribeAvailabilityZonesCommand,
