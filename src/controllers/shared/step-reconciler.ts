@@ -10,6 +10,7 @@
 // A kind supplies a KindDefinition: its visible list of steps, its cleanup and the few words that differ.
 // Every pass starts from the cache (plus this process's unwritten minor changes) and the cloud, so a restart at
 // any point resumes where it stopped.
+import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ABANDON_ANNOTATION } from '../../api/constants.ts';
@@ -152,6 +153,7 @@ export const STATUS_REFRESH_MS = 120_000;
 /** A pass's minor status change not written yet, valid while the stored status it was computed on stays. */
 interface Unwritten<S> {
   uid: string | undefined;
+  /** Digest of the stored status the minor changes were made on (the whole JSON would double what is kept). */
   basedOn: string;
   status: S;
   since: number;
@@ -208,7 +210,7 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
   private restoreUnwritten(state: St): void {
     const kept = this.unwritten.get(state.key);
     if (!kept) return;
-    if (kept.uid !== state.obj.metadata.uid || kept.basedOn !== state.storedJson) {
+    if (kept.uid !== state.obj.metadata.uid || kept.basedOn !== digest(state.storedJson)) {
       this.unwritten.delete(state.key);
       return;
     }
@@ -228,7 +230,7 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
       await this.store(state);
       return;
     }
-    this.unwritten.set(state.key, { uid: state.obj.metadata.uid, basedOn: state.storedJson, status: structuredClone(state.status), since });
+    this.unwritten.set(state.key, { uid: state.obj.metadata.uid, basedOn: digest(state.storedJson), status: structuredClone(state.status), since });
   }
 
   /** Writes the working status if it differs from the stored one (one merge patch of the whole status). */
@@ -461,4 +463,8 @@ export class StepReconciler<T extends AnyResource<S>, S extends StatusShape & { 
     }
     throw err; // the status written in reconcile's finally says why it retries
   }
+}
+
+function digest(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
 }
