@@ -10,7 +10,7 @@ import { waitFor } from '../../env/index.ts';
 import { gatewayFor } from '../cloud/sim-gateway.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
 import { calls, captureManifest, seedInstance } from '../imagecapture/helpers.ts';
-import { checkInvariants, cloudBaseline, protectObjects, ResourceTracker } from './invariants.ts';
+import { checkInvariants, cloudBaseline, protectObjects, ResourceTracker, type CloudBaseline } from './invariants.ts';
 import { condOf, type WithStatus } from './helpers.ts';
 
 type CaptureStatus = { imageId?: string; createCalls?: CreateCall[]; launchPermissions?: string[] };
@@ -43,6 +43,14 @@ async function patchStatus(s: Scenario, name: string, status: Record<string, unk
 function changesTo(s: Scenario, id: string, from: number): string[] {
   const changing = new Set(['CreateTags', 'DeleteTags', 'ModifyImageAttribute', 'ResetImageAttribute', 'DeregisterImage', 'DeleteSnapshot', 'TerminateInstances', 'RunInstances']);
   return s.sim.log.entries().slice(from).filter((e) => changing.has(e.action) && Object.values(e.params).includes(id)).map((e) => e.action);
+}
+
+/** Deletes the capture, then: none of `ids` was changed by any call since `from`, and the invariants hold. */
+async function deleteLeavingUntouched(s: Scenario, t: ResourceTracker, baseline: CloudBaseline, name: string, ids: string[], from: number): Promise<void> {
+  await t.remove('imagecaptures', name);
+  await s.waitGone('imagecaptures', name);
+  for (const id of ids) expect(changesTo(s, id, from), id).to.deep.equal([]);
+  await checkInvariants(s, { resources: t.resources, baseline });
 }
 
 describe('reliability: status proves nothing but the operator\'s signed create checkpoints', function () {
@@ -113,11 +121,7 @@ describe('reliability: status proves nothing but the operator\'s signed create c
       expect(condOf(st, 'Stalled')?.message).to.include(foreign.imageId);
       expect((st.status as CaptureStatus).imageId).to.equal(undefined);
       expect(calls(s, 'CreateImage') - createsBefore, 'nothing created either').to.equal(0);
-      await t.remove('imagecaptures', m.metadata.name);
-      await s.waitGone('imagecaptures', m.metadata.name);
-      expect(changesTo(s, foreign.imageId, from)).to.deep.equal([]);
-      expect(changesTo(s, foreign.snapshotId, from)).to.deep.equal([]);
-      await checkInvariants(s, { resources: t.resources, baseline });
+      await deleteLeavingUntouched(s, t, baseline, m.metadata.name, [foreign.imageId, foreign.snapshotId], from);
     } finally {
       await op.stop();
     }
@@ -141,13 +145,10 @@ describe('reliability: status proves nothing but the operator\'s signed create c
         expect(r.code, r.stderr).to.equal(0);
         const st = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled', 'True', 60_000);
         expect(condOf(st, 'Stalled')?.reason).to.equal('ImageNotOwned');
-        await t.remove('imagecaptures', m.metadata.name);
-        await s.waitGone('imagecaptures', m.metadata.name);
-        expect(changesTo(s, foreign.imageId, from)).to.deep.equal([]);
+        await deleteLeavingUntouched(s, t, baseline, m.metadata.name, [foreign.imageId], from);
         const image = s.sim.state.images.get(foreign.imageId)!;
         expect(image.isPublic, 'its grant stays').to.equal(true);
         expect(image.state).to.equal('available');
-        await checkInvariants(s, { resources: t.resources, baseline });
       } finally {
         await op.stop();
       }
@@ -174,11 +175,7 @@ describe('reliability: status proves nothing but the operator\'s signed create c
       const st = await s.waitForCondition('imagecaptures', m.metadata.name, 'Stalled', 'True', 60_000);
       expect(condOf(st, 'Stalled')?.reason).to.equal('ImageNotOwned');
       expect(calls(s, 'RunInstances') - runsBefore, 'no test instance').to.equal(0);
-      await t.remove('imagecaptures', m.metadata.name);
-      await s.waitGone('imagecaptures', m.metadata.name);
-      expect(changesTo(s, foreign.imageId, from)).to.deep.equal([]);
-      expect(changesTo(s, foreign.snapshotId, from)).to.deep.equal([]);
-      await checkInvariants(s, { resources: t.resources, baseline });
+      await deleteLeavingUntouched(s, t, baseline, m.metadata.name, [foreign.imageId, foreign.snapshotId], from);
     } finally {
       await op.stop();
     }
