@@ -18,7 +18,8 @@ const USAGE = `eucalyptus-image-operator [--name=value ...]
   --log-level=info             pino level                                              [EIO_LOG_LEVEL]
   --reboot-settle=15s          time a rebooted guest gets before snapshots (Orchestrated)
   --poll-min=1s --poll-max=15s batched cloud poll interval range
-  --status-refresh=2m          longest a progress-only status change waits to be written (0: write every change)
+  --status-refresh=2m          longest a progress-only status change waits to be written (0s: write every change)
+                                                                                       [EIO_STATUS_REFRESH]
   --checkpoint-key-secret=NAME Secret in the operator namespace holding the key create checkpoints are
                                signed with; made on first start (default eucalyptus-image-operator-checkpoint-key)
                                                                                        [EIO_CHECKPOINT_KEY_SECRET]`;

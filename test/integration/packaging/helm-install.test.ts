@@ -60,12 +60,15 @@ describe('Helm chart installed into a real API server', function () {
     await expectPermissions(env, sa, [...forbiddenIn(ns, { operatorNamespace: true }), ...forbiddenIn(other), ...leaseNeeds(other)], false);
   });
 
-  it('upgrades with changed values: two replicas get leader election and a PodDisruptionBudget', async function () {
+  it('refuses a bad statusRefresh, then upgrades with changed values: two replicas get leader election and a PodDisruptionBudget', async function () {
+    const refused = await env.helm(['upgrade', 'eio', chartDir, '-n', ns, '--wait=false', '--set', 'statusRefresh=soon']);
+    expect(refused.code, 'a bad statusRefresh is refused before anything changes').to.not.equal(0);
+    expect(refused.stderr).to.contain("at '/statusRefresh'");
     const r = await env.helm(['upgrade', 'eio', chartDir, '-n', ns, '--wait=false', '--set', 'replicaCount=2', '--set', 'logLevel=debug']);
     expect(r.code, r.stderr).to.equal(0);
     const deploy = (await getObjects(env, ns, 'deployment')).find((o) => o.metadata.name === SA);
     expect(deploy).to.have.nested.property('spec.replicas', 2);
-    expect(envOf(operatorContainer([deploy!]))).to.include({ EIO_LEADER_ELECT: 'true', EIO_LOG_LEVEL: 'debug' });
+    expect(envOf(operatorContainer([deploy!]))).to.include({ EIO_LEADER_ELECT: 'true', EIO_LOG_LEVEL: 'debug', EIO_STATUS_REFRESH: '2m' });
     const pdbs = await getObjects(env, ns, 'poddisruptionbudget');
     expect(pdbs.map((p) => p.metadata.name)).to.deep.equal([SA]);
     const history = await env.helm(['history', 'eio', '-n', ns, '-o', 'json']);
@@ -85,12 +88,13 @@ describe('Helm chart installed into a real API server', function () {
     expect(envOf(operatorContainer([deploy!]))).to.include({ EIO_DEFAULT_CLOUD: 'default' });
   });
 
-  it('upgrades to shards a and b: one Deployment and PodDisruptionBudget per shard, next to the main one', async function () {
-    const r = await env.helm(['upgrade', 'eio', chartDir, '-n', ns, '--wait=false', '--reuse-values', '--set', 'shards={a,b}']);
+  it('upgrades to shards a and b: one Deployment and PodDisruptionBudget per shard, next to the main one, all with statusRefresh', async function () {
+    const r = await env.helm(['upgrade', 'eio', chartDir, '-n', ns, '--wait=false', '--reuse-values', '--set', 'shards={a,b}', '--set', 'statusRefresh=45s']);
     expect(r.code, r.stderr).to.equal(0);
     const deploys = await getObjects(env, ns, 'deployment');
     expect(deploys.map((d) => d.metadata.name).sort()).to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
     expect(deploys.map((d) => envOf(operatorContainer([d])).EIO_SHARD ?? 'main').sort()).to.deep.equal(['a', 'b', 'main']);
+    for (const d of deploys) expect(envOf(operatorContainer([d])), d.metadata.name).to.include({ EIO_STATUS_REFRESH: '45s' });
     const pdbs = await getObjects(env, ns, 'poddisruptionbudget');
     expect(pdbs.map((p) => p.metadata.name).sort()).to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
   });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { loadConfig } from '../../../src/config.ts';
 import { chartDir, envOf, findObject, fixturesDir, helmOffline, operatorContainer, renderChart, repoRoot, type Container, type K8sObject } from './chart.ts';
 
 const NS = 'eio-system';
@@ -58,10 +59,15 @@ describe('Helm chart (rendered offline)', function () {
       expect(ns?.valueFrom).to.deep.equal({ fieldRef: { fieldPath: 'metadata.namespace' } });
       expect(envOf(c)).to.include({
         EIO_LEADER_ELECT: 'false', EIO_HEALTH_PORT: '8080', EIO_LOG_LEVEL: 'info', EIO_CONCURRENCY: '16',
-        EIO_CLOUD_CALL_TIMEOUT: '30s', EIO_MAX_CLOUD_CALL_TIMEOUT: '5m', EIO_MAX_UPLOAD_POLICY_TTL: '168h',
+        EIO_CLOUD_CALL_TIMEOUT: '30s', EIO_MAX_CLOUD_CALL_TIMEOUT: '5m', EIO_MAX_UPLOAD_POLICY_TTL: '168h', EIO_STATUS_REFRESH: '2m',
       });
       // No endpoint list: loopback, link-local and metadata addresses stay refused.
       expect(envOf(c)).to.not.have.any.keys('EIO_DEFAULT_CLOUD', 'EIO_WATCH_NAMESPACES', 'EIO_ALLOWED_ENDPOINTS', 'EIO_WORKERS_PER_CLOUD');
+    });
+
+    it('sets an environment the operator accepts, with its own defaults', function () {
+      const cfg = loadConfig([], envOf(operatorContainer(objects)));
+      expect(cfg).to.include({ statusRefreshMs: 120_000, cloudCallTimeoutMs: 30_000, maxUploadPolicyTtlMs: 168 * 3_600_000, concurrency: 16, leaderElection: false });
     });
 
     it('passes the heap flags of values.nodeOptions as NODE_OPTIONS, which Node accepts there', function () {
@@ -129,6 +135,12 @@ describe('Helm chart (rendered offline)', function () {
       expect(envOf(operatorContainer(objects)).EIO_WATCH_NAMESPACES).to.equal('team-a,team-b');
       expect(envOf(operatorContainer(objects))).to.include({ EIO_ALLOWED_ENDPOINTS: 'ec2.cloud.example,10.20.0.0/16', EIO_WORKERS_PER_CLOUD: '4' });
     });
+
+    it('passes statusRefresh to the operator as --status-refresh (EIO_STATUS_REFRESH)', function () {
+      const env = envOf(operatorContainer(objects));
+      expect(env.EIO_STATUS_REFRESH).to.equal('30s');
+      expect(loadConfig([], env).statusRefreshMs).to.equal(30_000);
+    });
   });
 
   describe('two replicas with a default cloud and a ServiceMonitor', function () {
@@ -186,7 +198,7 @@ describe('Helm chart (rendered offline)', function () {
     it('starts each named shard with --shard, all with one Lease base name, ServiceAccount and RBAC', function () {
       const envs = deploys.map((d) => envOf(d.spec.template.spec.containers[0]!));
       expect(envs.map((e) => e.EIO_SHARD)).to.deep.equal([undefined, 'a', 'b']);
-      for (const e of envs) expect(e).to.include({ EIO_LEADER_ELECT: 'true', EIO_LEASE_NAME: 'eio-eucalyptus-image-operator' });
+      for (const e of envs) expect(e).to.include({ EIO_LEADER_ELECT: 'true', EIO_LEASE_NAME: 'eio-eucalyptus-image-operator', EIO_STATUS_REFRESH: '5m' });
       expect(new Set(deploys.map((d) => d.spec.template.spec.serviceAccountName))).to.deep.equal(new Set(['eio-eucalyptus-image-operator']));
       expect(objects.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).to.deep.equal(['eio-eucalyptus-image-operator-eio-system']);
       expect(objects.filter((o) => o.kind === 'ServiceAccount')).to.have.length(1);
