@@ -3,17 +3,16 @@
 // and read on every later one, so checkpoints written before a restart still verify. Replicas starting together
 // race to create it; the loser reads the winner's.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { statusCodeOf, typedClient } from './rest.ts';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { kubeRequest, resourcePath, statusCodeOf } from './rest.ts';
 
 export const CHECKPOINT_KEY_FIELD = 'hmac-sha256-key';
 const KEY_BYTES = 32;
 
 export async function loadCheckpointKey(kubeConfig: KubeConfig, namespace: string, name: string): Promise<Buffer> {
-  const api = typedClient(kubeConfig, CoreV1Api);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const secret = await api.readNamespacedSecret({ name, namespace });
+      const secret = await kubeRequest<V1Secret>(kubeConfig, 'GET', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace, name }));
       const encoded = secret.data?.[CHECKPOINT_KEY_FIELD];
       const key = encoded ? Buffer.from(encoded, 'base64') : undefined;
       if (!key || key.length < KEY_BYTES) {
@@ -25,9 +24,10 @@ export async function loadCheckpointKey(kubeConfig: KubeConfig, namespace: strin
     }
     try {
       const key = randomBytes(KEY_BYTES);
-      await api.createNamespacedSecret({
-        namespace,
+      await kubeRequest(kubeConfig, 'POST', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace }), {
         body: {
+          apiVersion: 'v1',
+          kind: 'Secret',
           metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/component': 'checkpoint-key' } },
           type: 'Opaque',
           data: { [CHECKPOINT_KEY_FIELD]: key.toString('base64') },

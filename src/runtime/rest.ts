@@ -7,11 +7,9 @@ import type { AgentOptions, RequestOptions as HttpsRequestOptions } from 'node:h
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import {
   ApiException,
-  createConfiguration,
   HttpMethod,
   IsomorphicFetchHttpLibrary,
   RequestContext,
-  ServerConfiguration,
   type KubeConfig,
 } from '@kubernetes/client-node';
 
@@ -118,19 +116,6 @@ export async function authenticate(kubeConfig: KubeConfig, ctx: RequestContext):
   if (!cluster?.server.startsWith('https:') && !cluster?.proxyUrl) return;
   const pool = await poolFor(kubeConfig);
   if (pool) ctx.setDispatcher(pool);
-}
-
-/**
- * A typed client of the library (CoreV1Api, ...) whose calls authenticate like the library's own but travel on
- * the shared pool: `makeApiClient` would build a connection pool per call.
- */
-export function typedClient<T>(kubeConfig: KubeConfig, Api: new (config: ReturnType<typeof createConfiguration>) => T): T {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  return new Api(createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: { getName: () => FIELD_MANAGER, applySecurityAuthentication: (ctx: RequestContext) => authenticate(kubeConfig, ctx) } },
-  }));
 }
 
 export async function kubeRequest<T>(

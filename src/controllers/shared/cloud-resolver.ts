@@ -1,8 +1,8 @@
 // Resolves the cloud a resource uses: its CloudProfile (same namespace only) and that profile's credentials
 // Secret (same namespace only), or the operator's default cloud. Secrets are read on demand, never cached
 // cluster-wide, and re-read after a short time or when the cloud rejects the credentials.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { statusCodeOf, typedClient } from '../../runtime/rest.ts';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { kubeRequest, resourcePath, statusCodeOf } from '../../runtime/rest.ts';
 import { parseDuration } from '../../api/duration.ts';
 import type { CloudProfile, LocalObjectReference } from '../../api/types.ts';
 import { DEFAULT_RATE_LIMIT, type CloudSettings } from '../../cloud/settings.ts';
@@ -143,7 +143,7 @@ export class CloudResolver {
     if (cached && Date.now() - cached.readAt < ttl) return cached.data;
     let data: Record<string, string> | undefined;
     try {
-      const secret = await typedClient(this.opts.kubeConfig, CoreV1Api).readNamespacedSecret({ name, namespace });
+      const secret = await kubeRequest<V1Secret>(this.opts.kubeConfig, 'GET', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace, name }));
       data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
       for (const [k, v] of Object.entries(secret.stringData ?? {})) data[k] = v;
     } catch (err) {
