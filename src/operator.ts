@@ -3,7 +3,7 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, KINDS } from './api/constants.ts';
-import { inShard, shardSelector, shardSuffix } from './api/shard.ts';
+import { inShard, MAIN_SHARD, shardSelector, shardSuffix } from './api/shard.ts';
 import type { ImageCapture, ImageSchedule, InstanceBundle } from './api/types.ts';
 import { onTruncated } from './api/conditions.ts';
 import { EndpointPolicy } from './cloud/endpoint-policy.ts';
@@ -22,6 +22,7 @@ import { loadCheckpointKey } from './runtime/checkpoint-key.ts';
 import { wallClock } from './runtime/clock.ts';
 import { startHealthServer, type HealthServer } from './runtime/health.ts';
 import { Manager } from './runtime/manager.ts';
+import { labelMetricsWithShard } from './runtime/metrics.ts';
 import { recordResourceMetrics } from './runtime/resource-metrics.ts';
 import { FIELD_MANAGER, useFieldManager } from './runtime/rest.ts';
 
@@ -47,6 +48,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   const kubeConfig = loadKubeConfig(cfg.kubeconfig);
   // managedFields name the shard that wrote each object: the proof that no resource had two writers.
   if (cfg.shard) useFieldManager(kubeConfig, FIELD_MANAGER + shardSuffix(cfg.shard));
+  labelMetricsWithShard(cfg.shard);
   // A sharded install also watches its own namespace: the default cloud's CloudProfile lives there.
   const namespaces = cfg.watchNamespaces.length ? [...new Set([...cfg.watchNamespaces, cfg.namespace])] : [];
   const manager = new Manager({
@@ -109,9 +111,11 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
     },
   })));
 
-  // Resources by kind and phase, Stalled ones and Ready clouds, from the caches (no API calls).
+  // Resources by kind and phase, Stalled ones and Ready clouds, from the caches (no API calls). Every shard reports
+  // whether each CloudProfile is Ready, but only the profile's own shard counts it Stalled, so a sum over shards
+  // counts every Stalled resource once.
   const countPhases = setInterval(() => {
-    recordResourceMetrics([[IMAGE_CAPTURE, captures.primary.list()], [INSTANCE_BUNDLE, bundles.primary.list()]], profiles.list());
+    recordResourceMetrics([[IMAGE_CAPTURE, captures.primary.list()], [INSTANCE_BUNDLE, bundles.primary.list()]], profiles.list(), (p) => inShard(p, cfg.shard));
   }, 15_000);
   countPhases.unref();
 
@@ -123,7 +127,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
     notices: () => registry.unresponsive().map((c) => `cloud ${c.id} has not answered for ${Math.round(c.ms / 1000)} s (its resources wait; other clouds are unaffected)`),
   });
   await manager.start();
-  log.info({ shard: cfg.shard ?? 'main', namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
+  log.info({ shard: cfg.shard ?? MAIN_SHARD, namespaces: namespaces.length ? namespaces : 'all', leaderElection: cfg.leaderElection, healthPort: health.port }, 'operator started');
   return {
     manager,
     health,

@@ -9,10 +9,16 @@ export const SHARD_LABEL = `${GROUP}/shard`;
 /** What `--shard` accepts: a DNS label (it becomes part of a Lease and Deployment name). */
 const SHARD_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
+/** How metrics and the chart's pod label name the main shard; no named shard may take it. */
+export const MAIN_SHARD = 'main';
+
 /** Throws an actionable error for a shard name that cannot be a label value and part of an object name. */
 export function checkShardName(name: string): void {
   if (!SHARD_NAME.test(name)) {
     throw new Error(`--shard "${name}" must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or digit`);
+  }
+  if (name === MAIN_SHARD) {
+    throw new Error(`--shard "${MAIN_SHARD}" is how metrics name the main shard (resources without the label): run without --shard, or pick another name`);
   }
 }
 

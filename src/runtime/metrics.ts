@@ -1,8 +1,18 @@
 // The operator's one Prometheus registry. Every other module increments these objects; /metrics renders it.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MAIN_SHARD } from '../api/shard.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+
+/**
+ * Labels every series of this process with its shard (`shard="main"` for the main shard), so the processes of a
+ * sharded install can be told apart and aggregated per shard, not only per pod.
+ */
+export function labelMetricsWithShard(shard: string | undefined): void {
+  registry.setDefaultLabels({ shard: shard ?? MAIN_SHARD });
+}
+labelMetricsWithShard(undefined);
 
 export const reconcileDuration = new Histogram({
   name: 'eio_reconcile_duration_seconds',

@@ -3,7 +3,7 @@
 import { cloudProfileReady, resourcesGauge, resourcesStalled } from './metrics.ts';
 
 interface Observed {
-  metadata?: { namespace?: string; name?: string; generation?: number };
+  metadata?: { namespace?: string; name?: string; generation?: number; labels?: Record<string, string> };
   status?: { phase?: string; observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason?: string }> };
 }
 
@@ -13,7 +13,9 @@ function current(o: Observed, type: string) {
   return o.status?.conditions?.find((c) => c.type === type);
 }
 
-export function recordResourceMetrics(byKind: ReadonlyArray<readonly [string, readonly Observed[]]>, profiles: readonly Observed[]): void {
+/** `ownsProfile`: whether this process checks the profile (its shard), and so counts it when Stalled. */
+export function recordResourceMetrics(byKind: ReadonlyArray<readonly [string, readonly Observed[]]>, profiles: readonly Observed[],
+  ownsProfile: (p: Observed) => boolean = () => true): void {
   resourcesGauge.reset();
   resourcesStalled.reset();
   cloudProfileReady.reset();
@@ -26,7 +28,7 @@ export function recordResourceMetrics(byKind: ReadonlyArray<readonly [string, re
   }
   for (const p of profiles) {
     const stalled = current(p, 'Stalled');
-    if (stalled?.status === 'True') resourcesStalled.inc({ kind: 'CloudProfile', reason: stalled.reason ?? 'Unknown' });
+    if (stalled?.status === 'True' && ownsProfile(p)) resourcesStalled.inc({ kind: 'CloudProfile', reason: stalled.reason ?? 'Unknown' });
     cloudProfileReady.set({ namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' }, current(p, 'Ready')?.status === 'True' ? 1 : 0);
   }
 }

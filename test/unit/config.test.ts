@@ -34,6 +34,7 @@ describe('operator configuration', () => {
     expect(() => loadConfig(['--shard=Team_A'], {})).to.throw(/--shard "Team_A" must be 1-40 lower-case letters/);
     expect(() => loadConfig(['--shard=-a'], {})).to.throw(/--shard/);
     expect(() => loadConfig(['--shard=' + 'a'.repeat(41)], {})).to.throw(/--shard/);
+    expect(() => loadConfig(['--shard=main'], {})).to.throw(/--shard "main" is how metrics name the main shard/);
   });
 
   it('rejects bad values with a message naming the flag', () => {

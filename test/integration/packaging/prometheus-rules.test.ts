@@ -64,12 +64,17 @@ describe('chart PrometheusRule (promtool)', function () {
     expect(r.code, r.stdout + r.stderr).to.equal(0);
   });
 
-  it('passes promtool check and test rules with shards: a shard without a leader alerts', async () => {
+  it('passes promtool check and test rules with shards: a shard without a leader alerts, named by its shard label', async () => {
     for (const replicas of [1, 2]) {
       const checked = await promtool(await rulesOf(replicas, ['--set', 'shards={a,b}']), ['check', 'rules', 'rules.yaml']);
       expect(checked.code, checked.stdout + checked.stderr).to.equal(0);
     }
     const r = await promtool(await rulesOf(2, ['--set', 'shards={a,b}']), ['test', 'rules', 'tests.yaml'], 'alerts-shards.promtool.yaml');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+  });
+
+  it('passes promtool test rules with shards and one replica each: a shard whose metrics are gone alerts by name', async () => {
+    const r = await promtool(await rulesOf(1, ['--set', 'shards={a,b}']), ['test', 'rules', 'tests.yaml'], 'alerts-shards-single.promtool.yaml');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
   });
 

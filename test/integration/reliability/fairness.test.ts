@@ -64,7 +64,7 @@ describe('reliability: one hung cloud does not starve the others', function () {
     const readyz = await get(port, '/readyz');
     expect(readyz.status, 'reported, not failing').to.equal(200);
     expect((await get(port, '/healthz')).status).to.equal(200);
-    expect((await get(port, '/metrics')).body).to.match(new RegExp(`eio_cloud_unresponsive\\{cloud="${slowNs}/slow"\\} 1`));
+    expect((await get(port, '/metrics')).body).to.match(new RegExp(`eio_cloud_unresponsive\\{cloud="${slowNs}/slow",shard="main"\\} 1`));
     console.log(`      /readyz: ${readyz.body.trim().split('\n')[0]}`);
 
     // The healthy tenant.
@@ -82,7 +82,7 @@ describe('reliability: one hung cloud does not starve the others', function () {
     await applyProfile(s, s.namespace, 'fresh', s.sim.url);
     await s.waitForCondition('cloudprofiles', 'fresh', 'Ready', 'True', 30_000);
     const profileMs = Date.now() - profileStarted;
-    const deferred = /eio_reconcile_deferred_total\{controller="imagecapture"\} (\d+)/.exec((await get(port, '/metrics')).body)?.[1] ?? '0';
+    const deferred = /eio_reconcile_deferred_total\{controller="imagecapture",shard="main"\} (\d+)/.exec((await get(port, '/metrics')).body)?.[1] ?? '0';
     console.log(`      with ${HUNG} captures on a hung cloud (deadline ${CALL_TIMEOUT_MS} ms): healthy capture Ready in ${captureMs} ms, healthy CloudProfile Ready in ${profileMs} ms; ${deferred} reconciles of the hung cloud deferred for their share`);
     expect(captureMs, 'the healthy capture waited behind the hung cloud').to.be.below(20_000);
     expect(profileMs, 'the healthy profile check waited behind the hung cloud').to.be.below(10_000);

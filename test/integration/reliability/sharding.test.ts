@@ -5,7 +5,7 @@
 // CloudProfile's status is written by its own shard; a schedule's captures go to the schedule's shard.
 import { expect } from 'chai';
 import type { V1ManagedFieldsEntry } from '@kubernetes/client-node';
-import { waitFor } from '../../env/index.ts';
+import { freePort, waitFor } from '../../env/index.ts';
 import { SHARD_LABEL } from '../../../src/api/shard.ts';
 import { FIELD_MANAGER } from '../../../src/runtime/rest.ts';
 import { startScenario, type PluralKind, type Scenario } from '../support/scenario.ts';
@@ -19,6 +19,8 @@ describe('sharding: a main shard and two named shards over one API server', func
   this.timeout(300_000);
   let s: Scenario;
   const procs: OperatorProcess[] = [];
+  /** The /metrics port of each shard's process, by shard name. */
+  const metricsPorts = new Map<string, number>();
   after(async () => {
     for (const p of procs) await p.stop();
     await s?.close();
@@ -38,7 +40,9 @@ describe('sharding: a main shard and two named shards over one API server', func
   before(async () => {
     s = await startScenario({ profile: 'eucalyptus-4.0', operator: false });
     for (const shard of [undefined, 'a', 'b']) {
-      procs.push(spawnOperator(s, { EIO_LEADER_ELECT: 'true', EIO_IDENTITY: `op-${shard ?? 'main'}`, ...(shard ? { EIO_SHARD: shard } : {}) }));
+      const port = await freePort();
+      metricsPorts.set(shard ?? 'main', port);
+      procs.push(spawnOperator(s, { EIO_LEADER_ELECT: 'true', EIO_IDENTITY: `op-${shard ?? 'main'}`, EIO_HEALTH_PORT: String(port), ...(shard ? { EIO_SHARD: shard } : {}) }));
     }
     await s.waitForCondition('cloudprofiles', s.cloudName, 'Ready', 'True', 60_000);
   });
@@ -72,6 +76,16 @@ describe('sharding: a main shard and two named shards over one API server', func
     expect(waiting?.metadata.finalizers ?? []).to.deep.equal([]);
     expect(await writers('imagecaptures', 'sh-c')).to.deep.equal([]);
     expect(ownedObjects(s, s.namespace, 'sh-c').images).to.deep.equal([]);
+  });
+
+  it('labels every metric of a shard process with its shard: main, a, b', async () => {
+    for (const [shard, port] of metricsPorts) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text, shard).to.contain(`eio_leader{shard="${shard}"} 1`);
+      expect(text, shard).to.match(new RegExp(`^eio_reconcile_total\\{controller="imagecapture",outcome="[a-z]+",shard="${shard}"\\} [1-9]`, 'm'));
+      const series = text.split('\n').filter((l) => l && !l.startsWith('#'));
+      expect(series.filter((l) => !l.includes(`shard="${shard}"`)), `${shard}: series without its shard label`).to.deep.equal([]);
+    }
   });
 
   it("gives a labelled CloudProfile's status to its shard, while the other shards use it", async () => {

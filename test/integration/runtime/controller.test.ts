@@ -80,8 +80,8 @@ describe('runtime Controller and Manager on a real API server', function () {
     await waitFor(() => (calls.get(`${ns}/periodic`)?.length ?? 0) > n, { message: 'external enqueue' });
 
     const metrics = await registry.getSingleMetricAsString('eio_reconcile_total');
-    expect(metrics).to.match(/eio_reconcile_total\{controller="test-ctl",outcome="error"\} 3/);
-    expect(metrics).to.match(/eio_reconcile_total\{controller="test-ctl",outcome="requeue"\} 2/);
+    expect(metrics).to.match(/eio_reconcile_total\{controller="test-ctl",outcome="error",shard="main"\} 3/);
+    expect(metrics).to.match(/eio_reconcile_total\{controller="test-ctl",outcome="requeue",shard="main"\} 2/);
   });
 
   it('runs controllers only on the leader; a standby is ready and takes over when the leader stops', async () => {

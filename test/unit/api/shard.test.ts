@@ -1,7 +1,7 @@
 // The shard rule the operator applies itself (which shard writes a CloudProfile's status) is the rule the API
 // server applies to its label selector: a named shard takes its label value, the main shard the label's absence.
 import { expect } from 'chai';
-import { inShard, SHARD_LABEL, shardSelector } from '../../../src/api/shard.ts';
+import { checkShardName, inShard, SHARD_LABEL, shardSelector } from '../../../src/api/shard.ts';
 
 const obj = (labels?: Record<string, string>) => ({ metadata: labels ? { labels } : {} });
 
@@ -18,6 +18,11 @@ describe('shards', () => {
     for (const [labels, home] of cases) {
       for (const shard of [undefined, 'a', 'b']) expect(inShard(obj(labels), shard), `${JSON.stringify(labels)} in ${shard ?? 'main'}`).to.equal(shard === home);
     }
+  });
+
+  it('refuses a named shard called "main", the name metrics give the main shard', () => {
+    expect(() => checkShardName('main')).to.throw(/--shard "main" is how metrics name the main shard .*run without --shard/);
+    expect(() => checkShardName('main-2')).to.not.throw();
   });
 
   it('leaves an empty label value to no shard (as the selectors do): the label must name a shard', () => {

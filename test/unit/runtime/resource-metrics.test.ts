@@ -20,13 +20,21 @@ describe('runtime/resource-metrics', () => {
       { metadata: { namespace: 'b', name: 'new', generation: 1 }, status: { observedGeneration: 0 } },
     ]);
     const text = await registry.metrics();
-    expect(text).to.contain('eio_resources{kind="ImageCapture",phase="Failed"} 2');
-    expect(text).to.contain('eio_resources{kind="ImageCapture",phase="Pending"} 1');
-    expect(text).to.contain('eio_resources_stalled{kind="ImageCapture",reason="InstanceNotFound"} 1');
+    expect(text).to.contain('eio_resources{kind="ImageCapture",phase="Failed",shard="main"} 2');
+    expect(text).to.contain('eio_resources{kind="ImageCapture",phase="Pending",shard="main"} 1');
+    expect(text).to.contain('eio_resources_stalled{kind="ImageCapture",reason="InstanceNotFound",shard="main"} 1');
     expect(text).to.not.contain('reason="Timeout"');
-    expect(text).to.contain('eio_resources_stalled{kind="CloudProfile",reason="CredentialsRejected"} 1');
-    expect(text).to.contain('eio_cloudprofile_ready{namespace="a",name="up"} 1');
-    expect(text).to.contain('eio_cloudprofile_ready{namespace="a",name="down"} 0');
-    expect(text).to.contain('eio_cloudprofile_ready{namespace="b",name="new"} 0');
+    expect(text).to.contain('eio_resources_stalled{kind="CloudProfile",reason="CredentialsRejected",shard="main"} 1');
+    expect(text).to.contain('eio_cloudprofile_ready{namespace="a",name="up",shard="main"} 1');
+    expect(text).to.contain('eio_cloudprofile_ready{namespace="a",name="down",shard="main"} 0');
+    expect(text).to.contain('eio_cloudprofile_ready{namespace="b",name="new",shard="main"} 0');
+  });
+
+  it("counts a Stalled CloudProfile only in the shard that owns it, while every shard reports its readiness", async () => {
+    const down = { metadata: { namespace: 'a', name: 'down', generation: 1, labels: { 'imaging.eucalyptus.dev/shard': 'b' } }, status: { observedGeneration: 1, conditions: [cond('Ready', 'False', 'CredentialsRejected'), cond('Stalled', 'True', 'CredentialsRejected')] } };
+    recordResourceMetrics([], [down], () => false);
+    const text = await registry.metrics();
+    expect(text).to.not.contain('eio_resources_stalled{kind="CloudProfile"');
+    expect(text).to.contain('eio_cloudprofile_ready{namespace="a",name="down",shard="main"} 0');
   });
 });
