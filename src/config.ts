@@ -51,7 +51,7 @@ export interface OperatorConfig {
   checkpointKeySecret: string;
 }
 
-const DEFAULTS: OperatorConfig = {
+export const DEFAULTS: OperatorConfig = {
   namespace: 'eucalyptus-image-operator',
   watchNamespaces: [],
   leaderElection: false,
