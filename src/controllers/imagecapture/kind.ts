@@ -3,13 +3,13 @@
 // other kinds. Deletion, finalizer, cloud, timeout, errors and status writes are the skeleton's
 // (shared/step-reconciler.ts).
 import type { Logger } from 'pino';
-import { ABANDON_ANNOTATION, OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
-import { removeCondition } from '../../api/conditions.ts';
+import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import { Reasons, type EventReason } from '../../api/reasons.ts';
 import type { ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
+import { availableWithoutProfile, profileBack, type FinishedWork } from '../shared/profile-away.ts';
 import type { EventSink, KindDefinition, Requeue } from '../shared/step-reconciler.ts';
 import { cleanUp } from './cleanup.ts';
 import { ownImage, ownsImage } from './ownership.ts';
@@ -26,9 +26,6 @@ export interface ImageCaptureKindOptions extends OrchestratedOptions {
   waitingRequeueMs: number;
 }
 
-/** Present on an Available capture only while its CloudProfile is missing or not Ready. */
-const PROFILE_CONDITION = 'CloudProfileReady';
-
 export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o: ImageCaptureKindOptions): KindDefinition<ImageCapture, ImageCaptureStatus, ImageCaptureState> {
   /** Only on an image proven ours (verification proves it; an edit later is proven here, from the poller's view). */
   const launchPermissions = (cloud: KindCloud, state: ImageCaptureState) => applyLaunchPermissions(cloud.gw, state.status.imageId!,
@@ -40,28 +37,8 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
     if (tags.removed.length) events.normal(state.obj, reason, `removed tags no longer in spec.image.tags: ${tags.removed.join('; ')}`);
   };
 
-  /**
-   * A finished capture whose CloudProfile is gone or not Ready: the image exists and stays Ready (kstatus Current,
-   * Argo CD Healthy); the condition CloudProfileReady=False and one Warning Event say what the operator can no
-   * longer do. A deletion that needs the cloud shows that it waits (phase Deleting) when it happens.
-   */
-  const availableWithoutProfile = (state: ImageCaptureState, err: StallError | WaitError): Requeue => {
-    const before = state.condition(PROFILE_CONDITION);
-    const message = `${err.message}; image ${state.status.imageId} stays available, but until then the operator cannot check it or apply edits (tags) to it, and deleting this capture with deletionPolicy Delete waits for it (or the annotation ${ABANDON_ANNOTATION}=true; with Retain it goes without the cloud)`;
-    state.step(PROFILE_CONDITION, 'False', err.reason, message);
-    // A capture stalled by this before (older operators flipped it to Stalled) is Ready again: its image exists.
-    if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
-    if (before?.status !== 'False' || before.reason !== err.reason) events.warning(state.obj, err.reason, message);
-    return { requeueAfterMs: err instanceof WaitError ? err.requeueAfterMs : 30_000 };
-  };
-
-  /** The CloudProfile is Ready again: the condition that said otherwise goes. */
-  const profileBack = (state: ImageCaptureState) => {
-    if (!state.condition(PROFILE_CONDITION)) return;
-    state.status.conditions = removeCondition(state.status.conditions, PROFILE_CONDITION);
-    if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`image ${state.status.imageId} is available`);
-    events.normal(state.obj, 'CloudProfileReady', 'the CloudProfile is Ready again');
-  };
+  /** What a finished capture keeps while its cloud cannot be used. */
+  const finished = (state: ImageCaptureState): FinishedWork => ({ noun: 'capture', what: `image ${state.status.imageId}`, cannot: 'check it or apply edits (tags) to it' });
 
   /** A finished capture looks at its image now and then: one deregistered by hand is reported, never re-created. */
   const verifyAvailable = async (cloud: KindCloud, state: ImageCaptureState): Promise<Requeue> => {
@@ -119,10 +96,10 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       try {
         resolved = await cloud();
       } catch (err) {
-        if (err instanceof StallError || err instanceof WaitError) return availableWithoutProfile(state, err);
+        if (err instanceof StallError || err instanceof WaitError) return availableWithoutProfile(state, err, finished(state), events);
         throw err;
       }
-      profileBack(state);
+      profileBack(state, finished(state), events);
       return verifyAvailable(resolved, state);
     },
     cleanupReasons: new Set([Reasons.Timeout, Reasons.SnapshotFailed, Reasons.ImageFailed]),

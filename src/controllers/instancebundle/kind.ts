@@ -7,7 +7,8 @@ import { Reasons } from '../../api/reasons.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
 import type { EventSink, KindDefinition } from '../shared/step-reconciler.ts';
-import { StallError } from '../shared/outcomes.ts';
+import { StallError, WaitError } from '../shared/outcomes.ts';
+import { availableWithoutProfile, profileBack, type FinishedWork } from '../shared/profile-away.ts';
 import { cleanUp } from './cleanup.ts';
 import { ownImage } from './ownership.ts';
 import { InstanceBundleState } from './state.ts';
@@ -21,6 +22,9 @@ export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logge
     await applyLaunchPermissions(cloud.gw, state.status.imageId!, state.obj.spec.launchPermissions, state,
       (message) => events.normal(state.obj, 'LaunchPermissionsUpdated', message));
   };
+
+  /** What a finished bundle keeps while its cloud cannot be used. */
+  const finished = (state: InstanceBundleState): FinishedWork => ({ noun: 'bundle', what: `image ${state.status.imageId}`, cannot: 'apply edits (launch permissions) to it' });
 
   return {
     noun: 'bundle',
@@ -37,10 +41,20 @@ export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logge
       events.normal(state.obj, s.imageId ? 'ImageAvailable' : 'BundleAvailable', what);
       return {};
     },
-    // Only spec.launchPermissions of a registered image acts on an edit (deletionPolicy acts at deletion).
+    // Only spec.launchPermissions of a registered image acts on an edit (deletionPolicy acts at deletion). While
+    // the cloud cannot be used (its CloudProfile away or repointed) the bundle stays Ready and says so.
     async whenAvailable(cloud, state) {
-      if (state.status.imageId && !sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions)) {
-        await launchPermissions(await cloud(), state);
+      const edited = !!state.status.imageId && !sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions);
+      if (edited || state.condition('CloudProfileReady')) {
+        let resolved: KindCloud;
+        try {
+          resolved = await cloud();
+        } catch (err) {
+          if (err instanceof StallError || err instanceof WaitError) return availableWithoutProfile(state, err, finished(state), events);
+          throw err;
+        }
+        profileBack(state, finished(state), events);
+        if (edited) await launchPermissions(resolved, state);
       }
       return {};
     },

@@ -5,7 +5,7 @@
 // A rotated key of the same account is the same cloud.
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ABANDON_ANNOTATION, API_VERSION } from '../../../src/api/constants.ts';
+import { ABANDON_ANNOTATION } from '../../../src/api/constants.ts';
 import type { ImageCapture } from '../../../src/api/types.ts';
 import { startEucasim, type Eucasim } from '../../../sim/server.ts';
 import { waitFor } from '../../env/index.ts';
@@ -13,36 +13,9 @@ import { startScenario, type Scenario } from '../support/scenario.ts';
 import { captureManifest, seedInstance } from '../imagecapture/helpers.ts';
 import { checkInvariants, cloudBaseline, ResourceTracker } from './invariants.ts';
 import { condOf, eventsOf, snapshotsInCloud } from './helpers.ts';
+import { applyProfile, applySecret, PROFILE, profileGeneration, touching } from './repoint.ts';
 
 const root = join(import.meta.dirname, '../../..');
-const PROFILE = 'movable';
-
-async function applyProfile(s: Scenario, sim: Eucasim, secret: string): Promise<void> {
-  const r = await s.env.kubectl(['apply', '-n', s.namespace, '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: API_VERSION, kind: 'CloudProfile', metadata: { name: PROFILE },
-      spec: { ec2Endpoint: sim.url, s3Endpoint: sim.s3Url, region: 'eucalyptus', credentialsSecretRef: { name: secret }, rateLimit: { qps: 200, burst: 200 } },
-    }),
-  });
-  expect(r.code, r.stderr).to.equal(0);
-}
-
-async function applySecret(s: Scenario, name: string, key: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
-  const r = await s.env.kubectl(['apply', '-n', s.namespace, '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: key }) });
-  expect(r.code, r.stderr).to.equal(0);
-}
-
-/** Every request the other cloud got that names one of these ids or this owner, after `since`. */
-function touching(sim: Eucasim, since: number, needles: string[]): string[] {
-  return sim.log.entries().filter((e) => e.time.getTime() >= since && Object.values(e.params).some((v) => needles.some((n) => v.includes(n)))).map((e) => `${e.action} ${JSON.stringify(e.params)}`);
-}
-
-async function profileGeneration(s: Scenario): Promise<void> {
-  await waitFor(async () => {
-    const p = await s.get<{ metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> } }>('cloudprofiles', PROFILE);
-    return p?.status?.observedGeneration === p?.metadata.generation && p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-  }, { timeoutMs: 30_000, message: 'profile Ready at its generation' });
-}
 
 describe('reliability: a repointed CloudProfile is another cloud for objects already made', function () {
   this.timeout(240_000);
