@@ -106,6 +106,37 @@ the ClusterRole (all namespaces) and the per-namespace Roles (watchNamespaces).
 imaging.eucalyptus.dev/operator-shard: {{ .shard | default "main" | quote }}
 {{- end }}
 
+{{/*
+Selector of a shard's Deployment and PodDisruptionBudget (dict root, shard). The main shard keeps the selector the
+chart had before shards existed: a Deployment's selector cannot change, so `helm upgrade` from a single Deployment
+needs no deletion. A named shard's pods carry another app.kubernetes.io/name (<name>-shard, as Flux names its shard
+controllers' app label), so the main selector never matches them, and its shard label keeps the named shards apart.
+*/}}
+{{- define "eio.shardSelectorLabels" -}}
+{{- if .shard -}}
+app.kubernetes.io/name: {{ printf "%s-shard" (include "eio.name" .root | trunc 57 | trimSuffix "-") }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{ include "eio.shardLabel" . }}
+{{- else -}}
+{{ include "eio.selectorLabels" .root }}
+{{- end }}
+{{- end }}
+
+{{/* Labels of a shard's pods (dict root, shard): its selector, its shard label, and the operator's part-of label. */}}
+{{- define "eio.shardPodLabels" -}}
+{{ include "eio.shardSelectorLabels" . }}
+{{- if not .shard }}
+{{ include "eio.shardLabel" . }}
+{{- end }}
+app.kubernetes.io/part-of: eucalyptus-image-operator
+{{- end }}
+
+{{/* What every operator pod of the release has, whatever its shard: the metrics Service selects on it. */}}
+{{- define "eio.operatorPodsSelector" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/part-of: eucalyptus-image-operator
+{{- end }}
+
 {{/* Secret with the key the operator signs create checkpoints with (made by the operator on its first start). */}}
 {{- define "eio.checkpointKeySecret" -}}
 {{- printf "%s-checkpoint-key" (include "eio.fullname" .) | trunc 63 | trimSuffix "-" }}

@@ -1,9 +1,12 @@
 // The chart installed into the real API server: CRDs Established, every object created, an upgrade applied, and
 // the ServiceAccount's permissions checked with `kubectl auth can-i`. There is no kubelet: pods never run, so the
 // tests look at objects, not at pod readiness.
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { getEnv, waitFor, type TestEnv } from '../../env/index.ts';
-import { chartDir, envOf, operatorContainer, parseManifests, type K8sObject } from './chart.ts';
+import { chartDir, envOf, fixturesDir, operatorContainer, parseManifests, type K8sObject } from './chart.ts';
 import { canI, checkpointKeyNeeds, describePermission, forbiddenIn, leaseNeeds, neededIn, type Permission } from './rbac.ts';
 
 const SA = 'eio-eucalyptus-image-operator';
@@ -97,6 +100,65 @@ describe('Helm chart installed into a real API server', function () {
     for (const d of deploys) expect(envOf(operatorContainer([d])), d.metadata.name).to.include({ EIO_STATUS_REFRESH: '45s' });
     const pdbs = await getObjects(env, ns, 'poddisruptionbudget');
     expect(pdbs.map((p) => p.metadata.name).sort()).to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
+  });
+
+  describe('upgraded from the single-Deployment layout of before shards', function () {
+    type Labels = Record<string, string>;
+    type Deploy = K8sObject & { metadata: { uid: string }; spec: { selector: { matchLabels: Labels }; template: { metadata: { labels: Labels } } } };
+    type Selecting = K8sObject & { spec: { selector: Labels | { matchLabels: Labels } } };
+    const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    const selectorOf = (o: Selecting) => ('matchLabels' in o.spec.selector ? o.spec.selector.matchLabels : o.spec.selector) as Labels;
+    /** Names of the Deployments whose pods the object's selector matches. */
+    const selects = (o: Selecting, deploys: Deploy[]) => deploys.filter((d) => matches(selectorOf(o), d.spec.template.metadata.labels)).map((d) => d.metadata.name).sort();
+    const PRE_SHARD_SELECTOR = { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio' };
+    let upNs: string;
+    let oldChart: string;
+    let mainUid: string;
+
+    before(async function () {
+      upNs = await env.newNamespace('pkg-upgrade');
+      // The chart as it was before shards: its Deployment and PodDisruptionBudget templates from then.
+      oldChart = join(mkdtempSync(join(tmpdir(), 'eio-old-chart-')), 'chart');
+      cpSync(chartDir, oldChart, { recursive: true });
+      for (const f of ['deployment.yaml', 'pdb.yaml']) copyFileSync(join(fixturesDir, 'pre-shard-chart', f), join(oldChart, 'templates', f));
+    });
+    after(() => rmSync(join(oldChart, '..'), { recursive: true, force: true }));
+
+    it('installs the old layout: one Deployment whose selector has no shard label', async function () {
+      const r = await env.helm(['install', 'eio', oldChart, '-n', upNs, '--wait=false', '--set', 'replicaCount=2']);
+      expect(r.code, r.stderr).to.equal(0);
+      const [deploy] = await getObjects(env, upNs, 'deployment') as Deploy[];
+      expect(deploy!.spec.selector.matchLabels).to.deep.equal(PRE_SHARD_SELECTOR);
+      mainUid = deploy!.metadata.uid;
+      // The API server refuses to change a Deployment's selector: what made a manual deletion necessary.
+      const patch = await env.kubectl(['patch', 'deployment', SA, '-n', upNs, '--type=merge', '-p',
+        JSON.stringify({ spec: { selector: { matchLabels: { 'imaging.eucalyptus.dev/operator-shard': 'main' } }, template: { metadata: { labels: { 'imaging.eucalyptus.dev/operator-shard': 'main' } } } } })]);
+      expect(patch.code).to.not.equal(0);
+      expect(patch.stderr).to.contain('field is immutable');
+    });
+
+    it('upgrades to shards a and b with helm upgrade alone: the main Deployment kept, no selector selecting another\'s pods', async function () {
+      const r = await env.helm(['upgrade', 'eio', chartDir, '-n', upNs, '--wait=false', '--reuse-values', '--set', 'shards={a,b}']);
+      expect(r.code, r.stderr).to.equal(0);
+      const deploys = await getObjects(env, upNs, 'deployment') as Deploy[];
+      expect(deploys.map((d) => d.metadata.name).sort()).to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
+      const main = deploys.find((d) => d.metadata.name === SA)!;
+      expect(main.metadata.uid, 'the main Deployment updated in place, not deleted').to.equal(mainUid);
+      expect(main.spec.selector.matchLabels).to.deep.equal(PRE_SHARD_SELECTOR);
+      for (const d of deploys) expect(selects(d as unknown as Selecting, deploys), `pods ${d.metadata.name} selects`).to.deep.equal([d.metadata.name]);
+      const pdbs = await getObjects(env, upNs, 'poddisruptionbudget') as Selecting[];
+      for (const p of pdbs) expect(selects(p, deploys), `pods PodDisruptionBudget ${p.metadata.name} selects`).to.deep.equal([p.metadata.name]);
+      expect(pdbs).to.have.length(3);
+      const [svc] = await getObjects(env, upNs, 'service') as Selecting[];
+      expect(selects(svc!, deploys), 'the metrics Service selects every shard').to.deep.equal([SA, `${SA}-shard-a`, `${SA}-shard-b`]);
+    });
+
+    it('upgrades back to one shard: the named shards\' Deployments go, the main one stays', async function () {
+      const r = await env.helm(['upgrade', 'eio', chartDir, '-n', upNs, '--wait=false', '--reuse-values', '--set-json', 'shards=[]']);
+      expect(r.code, r.stderr).to.equal(0);
+      const deploys = await getObjects(env, upNs, 'deployment') as Deploy[];
+      expect(deploys.map((d) => [d.metadata.name, d.metadata.uid])).to.deep.equal([[SA, mainUid]]);
+    });
   });
 
   describe('with watchNamespaces', function () {

@@ -153,7 +153,8 @@ describe('Helm chart (rendered offline)', function () {
       expect(envOf(operatorContainer(objects))).to.include({ EIO_LEADER_ELECT: 'true', EIO_LEASE_NAME: 'eio-eucalyptus-image-operator' });
       const pdb = findObject(objects, 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number; selector: unknown } };
       expect(pdb.spec.minAvailable).to.equal(1);
-      expect(pdb.spec.selector).to.deep.equal({ matchLabels: { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio', 'imaging.eucalyptus.dev/operator-shard': 'main' } });
+      // The Deployment's selector, as before shards existed.
+      expect(pdb.spec.selector).to.deep.equal({ matchLabels: { 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio' } });
     });
 
     it('renders the default CloudProfile as a plain resource with a sync wave and points the operator at it', function () {
@@ -186,8 +187,12 @@ describe('Helm chart (rendered offline)', function () {
     });
     const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-    it('renders one Deployment per shard, each selecting only its own pods', function () {
+    it('renders one Deployment per shard, each selecting only its own pods, the main one with the selector from before shards', function () {
       expect(deploys.map((d) => d.metadata.name)).to.deep.equal(['eio-eucalyptus-image-operator', 'eio-eucalyptus-image-operator-shard-a', 'eio-eucalyptus-image-operator-shard-b']);
+      // A Deployment's selector is immutable: the main one keeps the selector of the unsharded chart, so an upgrade to
+      // shards needs no deletion; the named shards' pods differ from it in app.kubernetes.io/name.
+      expect(deploys[0]!.spec.selector.matchLabels).to.deep.equal({ 'app.kubernetes.io/name': 'eucalyptus-image-operator', 'app.kubernetes.io/instance': 'eio' });
+      expect(deploys.slice(1).map((d) => d.spec.selector.matchLabels['app.kubernetes.io/name'])).to.deep.equal(['eucalyptus-image-operator-shard', 'eucalyptus-image-operator-shard']);
       for (const d of deploys) {
         const selecting = deploys.filter((other) => matches(d.spec.selector.matchLabels, other.spec.template.metadata.labels));
         expect(selecting.map((o) => o.metadata.name), `${d.metadata.name} selects`).to.deep.equal([d.metadata.name]);
@@ -207,8 +212,9 @@ describe('Helm chart (rendered offline)', function () {
     it('scrapes every shard through the one metrics Service, with a PodDisruptionBudget per shard', function () {
       const svc = findObject(objects, 'Service', 'eio-eucalyptus-image-operator-metrics') as unknown as { spec: { selector: Record<string, string> } };
       for (const d of deploys) expect(matches(svc.spec.selector, d.spec.template.metadata.labels), d.metadata.name).to.equal(true);
-      const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget') as unknown as Array<{ spec: { selector: { matchLabels: Record<string, string> } } }>;
-      expect(pdbs.map((p) => p.spec.selector.matchLabels['imaging.eucalyptus.dev/operator-shard'])).to.deep.equal(['main', 'a', 'b']);
+      const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget') as unknown as Array<{ metadata: { name: string }; spec: { selector: { matchLabels: Record<string, string> } } }>;
+      expect(pdbs.map((p) => deploys.filter((d) => matches(p.spec.selector.matchLabels, d.spec.template.metadata.labels)).map((d) => d.metadata.name)))
+        .to.deep.equal(deploys.map((d) => [d.metadata.name]));
     });
 
     it('alerts for every shard (by the metrics\' shard label) that has no leader', function () {
