@@ -77,8 +77,8 @@ async function createTheImage(cloud: KindCloud, state: ImageCaptureState, reboot
       }
       state.status.strategy = 'Orchestrated';
       state.status.indications = [];
+      // The register step signs its RegisterImage in the status write just before that call.
       state.status.createCalls = state.status.createCalls?.filter((c) => c.call !== 'CreateImage');
-      cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
       state.status.conditions = removeCondition(state.status.conditions, 'InstanceQuiesced');
       // Stored by the Orchestrated steps' persist before their first creating call.
       return { again: true, event: { reason: 'StrategyChanged', message: 'the cloud does not implement CreateImage; the operator orchestrates reboot, snapshots and registration itself' } };

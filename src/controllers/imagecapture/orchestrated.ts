@@ -13,7 +13,6 @@ import { mergeMappings, volumesToCapture } from './mappings.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import type { RebootLedger } from './reboot-ledger.ts';
 import type { ImageCaptureState, SourceInstance } from './state.ts';
-import { SentCalls } from '../shared/sent-calls.ts';
 import type { Step, StepResult } from '../shared/step-reconciler.ts';
 import { checkInstanceState } from './validate.ts';
 
@@ -142,7 +141,6 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
           ...(inline ? { tags: ownerTags(obj, 'snapshot'), tagOnCreate: true } : { tagOnCreate: false }),
         });
         s.snapshotId = created.snapshotId;
-        sent.note(obj.metadata.uid, created.snapshotId);
         if (!inline) untagged.push(created.snapshotId);
       } catch (err) {
         throw outcomeOfCloudError(err, `CreateSnapshot of ${s.volumeId}`);
@@ -194,29 +192,17 @@ async function snapshotVolumes(cloud: KindCloud, state: ImageCaptureState): Prom
   return undefined;
 }
 
-/** Snapshots this process made and the RegisterImage calls it sent, per capture. */
-const sent = new SentCalls();
-
-/**
- * Whether a RegisterImage of this capture may have been sent and not recorded (the signed checkpoint is written
- * at validation, long before). An image is registered from the snapshots in status; when this process made one
- * of them, no earlier process can have registered it, and this process knows whether it sent RegisterImage
- * itself. Otherwise (a restart, adopted snapshots) it may have: the image is looked for first.
- */
-function registerMayHaveBeenSent(state: ImageCaptureState): boolean {
-  const uid = state.obj.metadata.uid;
-  return sent.has(uid, 'RegisterImage') || !(state.status.snapshots ?? []).some((s) => sent.has(uid, s.snapshotId));
-}
-
 async function register(cloud: KindCloud, state: ImageCaptureState): Promise<StepResult> {
   const obj = state.obj;
   // Stored before RegisterImage (snapshots completed, registering); the image id goes with the next real change.
   state.phase('Registering');
-  // No creating call without its signed checkpoint in status (see create-image.ts): stored here with it.
-  cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
+  // The signed RegisterImage checkpoint rides on this write, the last before the call, so every RegisterImage of
+  // this capture follows a stored one: without one that verifies, none was ever sent (also not by an earlier
+  // process) and there is nothing to look for; with one, an earlier pass may have sent it and lost the answer.
+  const mayHaveBeenSent = !cloud.createCalls.pending(state, 'RegisterImage', callParams(obj));
   state.reconciling('WaitingForImage', 'registering the image');
   await state.persist();
-  let adopted = registerMayHaveBeenSent(state) ? await adoptImage(cloud, state.current) : undefined;
+  let adopted = mayHaveBeenSent ? await adoptImage(cloud, state.current) : undefined;
   if (!adopted) {
     await requireOwnSnapshots(cloud, state);
     const instance: SourceInstance = await state.source(cloud);
@@ -228,7 +214,6 @@ async function register(cloud: KindCloud, state: ImageCaptureState): Promise<Ste
       const sizeGiB = seen && !('notFound' in seen) ? seen.volumeSizeGiB : undefined;
       return { deviceName: s.deviceName, snapshotId: s.snapshotId!, deleteOnTermination: v?.deleteOnTermination, sizeGiB };
     });
-    sent.note(obj.metadata.uid, 'RegisterImage');
     try {
       state.status.imageId = await registerImage(cloud.gw, {
         name: obj.spec.image.name,
@@ -257,8 +242,6 @@ async function register(cloud: KindCloud, state: ImageCaptureState): Promise<Ste
     cloud.createCalls.succeeded(state, 'RegisterImage', callParams(obj), adopted.imageId);
     await tagObjects(cloud, obj, [adopted.imageId], 'image');
   }
-  // The image id is recorded: should this pass's write fail, the next pass looks for the image again.
-  sent.forget(obj.metadata.uid);
   state.status.progress = Math.max(state.status.progress ?? 0, 85);
   state.reconciling('WaitingForImage', `image ${state.status.imageId} registered; waiting for it to become available`);
   return { again: true };

@@ -10,7 +10,7 @@ import { createImageSteps } from './create-image.ts';
 import { orchestratedSteps, type OrchestratedOptions } from './orchestrated.ts';
 import { checkCreateInputs } from '../shared/create-limits.ts';
 import { ownerTags } from './image-steps.ts';
-import { callParams, imageCall } from './ownership.ts';
+import { callParams } from './ownership.ts';
 import { recordedInstance, type ImageCaptureState } from './state.ts';
 import { checkImageName, checkInstanceState, chooseStrategy, INSTANCE_STORE_REFUSAL } from './validate.ts';
 
@@ -60,10 +60,10 @@ async function validate(cloud: KindCloud, state: ImageCaptureState): Promise<Ste
   state.status.strategy = strategy;
   state.status.sourceInstance = recordedInstance(instance);
   state.status.progress = 0;
-  // The signed create checkpoint, stored with the strategy by the strategy's first step before anything is
+  // The signed CreateImage checkpoint, stored with the strategy by the strategy's first step before anything is
   // created: after a crash, an untagged image of this name made after it, and matching what the call makes, is
-  // ours to adopt.
-  cloud.createCalls.pending(state, imageCall(strategy), callParams(obj));
+  // ours to adopt. Orchestrated signs its RegisterImage in the status write just before that call (orchestrated.ts).
+  if (strategy === 'CreateImage') cloud.createCalls.pending(state, 'CreateImage', callParams(obj));
   state.validatedThisPass = true;
   state.reconciling('Validating', `instance ${instance.instanceId} (${instance.rootDeviceType}, ${instance.state}) will be captured with strategy ${strategy}`);
   return { again: true };

@@ -15,12 +15,8 @@ import { loadInstance } from './instance.ts';
 import { checkStorageFree } from './storage-check.ts';
 import { imageParams, requireOwnTask, signedTask, taskParams, tasksNotBefore } from './ownership.ts';
 import type { InstanceBundleState } from './state.ts';
-import { SentCalls } from '../shared/sent-calls.ts';
 
 type BundleEvents = EventSink<InstanceBundle>;
-
-/** Bundle tasks this process started and the RegisterImage calls it sent, per bundle. */
-const sent = new SentCalls();
 
 export function bundleSteps(events: BundleEvents): Step<InstanceBundleState>[] {
   return [
@@ -51,10 +47,9 @@ async function validate(cloud: KindCloud, state: InstanceBundleState, events: Bu
   }, now);
   if (bucketCreated) events.normal(state.obj, 'BucketCreated', `created bucket ${spec.storage.bucket}`);
   state.taskLookup = task ? { task } : {};
-  // Signed, and stored by the next step before BundleInstance (and RegisterImage): from then on a deletion looks
-  // for a task started after it; before it, nothing exists to remove.
+  // Signed, and stored by the next step before BundleInstance: from then on a deletion looks for a task started
+  // after it; before it, nothing exists to remove. RegisterImage is signed in the write just before that call.
   cloud.createCalls.pending(state, 'BundleInstance', taskParams(state.obj), now);
-  if (spec.register) cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj), now);
   state.step('BundleStored', 'False', 'Starting', `starting a bundle task of ${instance.rootDeviceType} ${instance.platform} instance ${instance.instanceId}`);
   return { again: true };
 }
@@ -81,8 +76,6 @@ async function startBundle(cloud: KindCloud, state: InstanceBundleState, events:
     notBefore: since,
     ...(state.taskLookup ? { known: state.taskLookup } : {}),
   });
-  // A task this process started: no image can have been registered from it before it completes.
-  if (!adopted) sent.note(state.obj.metadata.uid, task.bundleId);
   state.status.bundleId = task.bundleId;
   cloud.createCalls.succeeded(state, 'BundleInstance', taskParams(state.obj), task.bundleId);
   state.status.state = task.state;
@@ -126,19 +119,13 @@ async function register(cloud: KindCloud, state: InstanceBundleState, events: Bu
   state.phase('Registering');
   state.step('ImageRegistered', 'False', 'WaitingForImage', `registering ${state.status.manifestLocation}`);
   state.reconciling('WaitingForImage', `registering ${state.status.manifestLocation}`);
-  // No RegisterImage without its signed checkpoint (validation sets it; a forged or lost one is set again), stored
-  // here with what the call starts.
-  cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj));
+  // The signed RegisterImage checkpoint rides on this write, the last before the call, so every RegisterImage of
+  // this bundle follows a stored one: without one that verifies, none was ever sent (also not by an earlier
+  // process) and there is nothing to look for; with one, an earlier pass may have sent it and lost the answer.
+  const mayHaveBeenSent = !cloud.createCalls.pending(state, 'RegisterImage', imageParams(state.obj));
   await state.persist();
-  // The RegisterImage checkpoint is set at validation, long before: a RegisterImage may have been sent and
-  // not recorded unless this process started the task (no image could be registered before it completed) and
-  // has not sent one itself. Only then is the image looked for first.
-  const uid = state.obj.metadata.uid;
-  const lookFirst = sent.has(uid, 'RegisterImage') || !sent.has(uid, state.status.bundleId);
-  sent.note(uid, 'RegisterImage');
   // Without spec.register.architecture the cloud reads it from the manifest.
-  const { imageId, adopted } = await adoptOrRegister(cloud, state, undefined, lookFirst);
-  sent.forget(uid);
+  const { imageId, adopted } = await adoptOrRegister(cloud, state, undefined, mayHaveBeenSent);
   state.status.imageId = imageId;
   cloud.createCalls.succeeded(state, 'RegisterImage', imageParams(state.obj), imageId);
   state.step('ImageRegistered', 'False', 'WaitingForImage', `image ${imageId} registered; waiting for it to become available`);

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import { waitFor } from '../../env/index.ts';
 import { DIALECT_PROFILES, startScenario, type Scenario } from '../support/scenario.ts';
-import { calls, captureManifest, ownedObjects, seedInstance } from './helpers.ts';
+import { calls, captureManifest, imageLookups, ownedObjects, seedInstance } from './helpers.ts';
 
 async function killAfter(s: Scenario, child: ChildProcess, action: string, nth = 1): Promise<void> {
   await waitFor(async () => calls(s, action) >= nth, { timeoutMs: 60_000, intervalMs: 1, message: `${action} to be called` });
@@ -39,6 +39,7 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture survives SIGKILL 
       const first = s.startOperatorProcess();
       await s.create('imagecaptures', m);
       await killAfter(s, first, c.action, target);
+      const restartedAt = Date.now();
       const second = s.startOperatorProcess();
       try {
         const done = await s.waitForCondition('imagecaptures', m.metadata.name, 'Ready', 'True', 120_000);
@@ -48,6 +49,9 @@ for (const profile of DIALECT_PROFILES) describe(`ImageCapture survives SIGKILL 
         expect(owned.snapshots, 'one snapshot per volume').to.have.length(2);
         expect(calls(s, 'CreateImage') + calls(s, 'RegisterImage') - before.images, 'one create call').to.equal(1);
         if (c.strategy === 'Orchestrated') expect(calls(s, 'CreateSnapshot') - before.snaps).to.equal(2);
+        // RegisterImage is signed into status just before it is sent: killed before that, the new process knows
+        // from status alone that it was never sent and does not look for its image; killed after, it looks.
+        if (c.strategy === 'Orchestrated') expect(imageLookups(s, restartedAt) > 0, 'looked for the image').to.equal(c.action === 'RegisterImage');
         expect(calls(s, 'RebootInstances') - before.reboots).to.be.at.most(c.noReboot ? 0 : 2);
       } finally {
         second.kill('SIGTERM');

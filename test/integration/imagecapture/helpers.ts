@@ -31,3 +31,11 @@ export function ownedObjects(s: Scenario, namespace: string, name: string) {
 export function calls(s: Scenario, action: string): number {
   return s.sim.log.count(action);
 }
+
+/**
+ * DescribeImages by owner tag since `since` (ms): the look-up a step makes before RegisterImage or CreateImage when
+ * such a call may have been sent and not recorded (deletion makes it too).
+ */
+export function imageLookups(s: Scenario, since: number): number {
+  return s.sim.log.entries().filter((e) => e.action === 'DescribeImages' && e.time.getTime() >= since && Object.values(e.params).includes(`tag:${OWNER_TAG}`)).length;
+}
