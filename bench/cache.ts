@@ -25,8 +25,9 @@ export interface CacheResult {
   n: number;
   seedS: number;
   first: ResyncFigures;
-  restart: ResyncFigures;
-  /** With BENCH_HEAP_SNAPSHOT=1: what the restarted operator's heap retains once every resource was reconciled. */
+  /** One start after a SIGKILL each (BENCH_CACHE_RESTARTS, default 3): how much the figures vary from start to start. */
+  restarts: ResyncFigures[];
+  /** With BENCH_HEAP_SNAPSHOT=1: what the last restarted operator's heap retains once every resource was reconciled. */
   heap?: HeapSummary;
 }
 
@@ -165,10 +166,14 @@ export async function runCache(world: World, n: number, logDir: string, timeoutM
     const [first, op1] = await measure(`cache-${n}-a`);
     op = op1;
     await waitCloudReady(world, cloud);
-    const [restart, op2] = await measure(`cache-${n}-b`, op1);
-    op = op2;
-    const heap = snapshot ? await heapSnapshot(op2, snapshotDir) : undefined;
-    return { n, seedS, first, restart, ...(heap ? { heap } : {}) };
+    const restarts: ResyncFigures[] = [];
+    for (let i = 0; i < Math.max(1, Number(process.env.BENCH_CACHE_RESTARTS ?? 3)); i++) {
+      const [figures, next] = await measure(`cache-${n}-restart-${i + 1}`, op);
+      restarts.push(figures);
+      op = next;
+    }
+    const heap = snapshot ? await heapSnapshot(op, snapshotDir) : undefined;
+    return { n, seedS, first, restarts, ...(heap ? { heap } : {}) };
   } finally {
     await op?.stop();
     await cloud.close();

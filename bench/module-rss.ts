@@ -1,10 +1,11 @@
 // Memory of loading modules, nothing else: each row is a fresh `node` that imports one module (or the whole
-// operator) and reports its peak RSS (VmHWM) and V8 heap, with and without the chart's NODE_OPTIONS.
+// operator) and reports its peak RSS (VmHWM) and V8 heap, with and without the chart's NODE_OPTIONS and
+// GLIBC_TUNABLES.
 // `node bench/module-rss.ts` (after `npm run build`) prints the table docs/performance.md quotes.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chartNodeOptions } from './node-options.ts';
+import { chartProcessEnv } from './node-options.ts';
 import { root } from './world.ts';
 
 interface Row { label: string; specifier: string }
@@ -30,22 +31,22 @@ const h = process.memoryUsage();
 console.log(JSON.stringify({ hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024, heap: h.heapUsed / 2 ** 20 }));
 `;
 
-function measure(specifier: string, nodeOptions: string): { hwm: number; rss: number; heap: number } {
+function measure(specifier: string, env: Record<string, string>): { hwm: number; rss: number; heap: number } {
   // Median of three runs: loading is deterministic but the machine is shared.
   const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe, specifier], {
-    cwd: root, env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8',
+    cwd: root, env: { ...process.env, NODE_OPTIONS: '', ...env }, encoding: 'utf8',
   })) as { hwm: number; rss: number; heap: number });
   runs.sort((a, b) => a.hwm - b.hwm);
   return runs[1]!;
 }
 
 if (!existsSync(join(root, 'dist/operator.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-const shipped = chartNodeOptions();
+const shipped = chartProcessEnv();
 const mb = (v: number) => v.toFixed(0);
-console.log(`| module | peak RSS MB | RSS MB | heap used MB | peak RSS MB with \`${shipped}\` | heap used MB with it |`);
+console.log(`| module | peak RSS MB | RSS MB | heap used MB | peak RSS MB with \`${Object.entries(shipped).map(([k, v]) => `${k}=${v}`).join(' ')}\` | heap used MB with it |`);
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
-  const plain = measure(r.specifier, '');
+  const plain = measure(r.specifier, {});
   const flags = measure(r.specifier, shipped);
   console.log(`| ${r.label} | ${mb(plain.hwm)} | ${mb(plain.rss)} | ${mb(plain.heap)} | ${mb(flags.hwm)} | ${mb(flags.heap)} |`);
 }

@@ -1,14 +1,14 @@
 // The operator as a child process, so memory and CPU figures are its own: peak RSS from /proc/<pid>/status
 // (VmHWM) and CPU seconds from /proc/<pid>/stat (utime + stime), plus its /readyz and /metrics.
-// It runs as shipped: the bundle in dist/ (`npm run build`) with the chart's NODE_OPTIONS; the naive baseline is
-// bundled the same way (build/bundle.ts) into .out/bench/naive/ on first use.
+// It runs as shipped: the bundle in dist/ (`npm run build`) with the chart's NODE_OPTIONS and GLIBC_TUNABLES; the
+// naive baseline is bundled the same way (build/bundle.ts) into .out/bench/naive/ on first use.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/env/free-port.ts';
 import { spawnTracked, type TrackedProcess } from '../test/env/processes.ts';
 import { GiveUp, waitFor } from '../test/env/wait-for.ts';
 import { bundleOperator } from '../build/bundle.ts';
-import { chartNodeOptions } from './node-options.ts';
+import { chartProcessEnv } from './node-options.ts';
 import { root } from './world.ts';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -66,7 +66,7 @@ export async function startOperatorProcess(o: OperatorOptions): Promise<Operator
       EIO_LOG_LEVEL: 'warn',
       // eucasim listens on loopback, which production refuses.
       EIO_ALLOWED_ENDPOINTS: '127.0.0.0/8',
-      NODE_OPTIONS: chartNodeOptions(),
+      ...chartProcessEnv(),
       ...o.env,
     },
   });

@@ -41,9 +41,12 @@ export function renderTable(r: BenchResults): string {
   if (r.cache) {
     const c = r.cache;
     lines.push('', `Cache: ${c.n} Available ImageCaptures (seeded in ${f(c.seedS)} s)`, '| start | readyz s | all reconciled s | peak RSS MB | RSS MB | CPU s | cloud calls |', '|---|---|---|---|---|---|---|');
-    for (const [label, x] of [['first', c.first], ['after SIGKILL', c.restart]] as const) {
+    const starts: Array<[string, typeof c.first]> = [['first', c.first], ...c.restarts.map((x, i): [string, typeof c.first] => [`after SIGKILL ${i + 1}`, x])];
+    for (const [label, x] of starts) {
       lines.push(`| ${label} | ${f(x.readyS)} | ${f(x.reconciledS)} | ${f(x.peakRssMb, 0)} | ${f(x.rssMb, 0)} | ${f(x.cpuSeconds)} | ${Object.entries(x.cloudCalls).map(([a, n]) => `${a} ${n}`).join(', ') || 'none'} |`);
     }
+    const peaks = starts.map(([, x]) => x.peakRssMb);
+    lines.push(`Peak RSS over the ${starts.length} starts: ${f(Math.min(...peaks), 0)}–${f(Math.max(...peaks), 0)} MB`);
     if (c.heap) lines.push('', renderHeapSummary(c.heap, c.n));
   }
   if (r.restart) {

@@ -1,7 +1,7 @@
 // The chart rendered offline: lint, the objects and settings each values fixture produces, and the values
 // schema refusing bad values with a message that names the offending value.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
@@ -77,6 +77,24 @@ describe('Helm chart (rendered offline)', function () {
       // Node refuses to start on a flag NODE_OPTIONS may not carry (e.g. --optimize-for-size).
       const r = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' });
       expect(r.status, r.stderr).to.equal(0);
+    });
+
+    it('passes values.glibcTunables as GLIBC_TUNABLES, each of which glibc\'s loader applies', function () {
+      const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { glibcTunables: string };
+      const tunables = envOf(operatorContainer(objects)).GLIBC_TUNABLES;
+      expect(tunables).to.equal(values.glibcTunables).and.include('glibc.malloc.');
+      // The dynamic loader lists the tunables in force: a misspelt name or a value out of range is silently dropped
+      // by glibc, so each one set must show with its value. The image's base is Debian, glibc like this machine's.
+      const loader = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'].find((p) => existsSync(p));
+      expect(loader, 'a glibc dynamic loader').to.be.a('string');
+      const r = spawnSync(loader!, ['--list-tunables'], { env: { GLIBC_TUNABLES: tunables! }, encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
+      for (const setting of tunables!.split(':')) {
+        const [name, value] = setting.split('=');
+        const shown = new RegExp(`^${name!.replaceAll('.', '\\.')}: 0x([0-9a-f]+)`, 'm').exec(r.stdout);
+        expect(shown, `${name} listed`).to.not.equal(null);
+        expect(parseInt(shown![1]!, 16), name).to.equal(Number(value));
+      }
     });
 
     it('grants exactly the operator\'s permissions cluster-wide, and Leases only in its namespace', function () {
