@@ -1,39 +1,22 @@
 // The Dockerfile's build performed without a container engine: its stages are read from the Dockerfile itself, so
 // a change there is tested here. The run stage's folder then holds exactly what the image would, and its
 // ENTRYPOINT must start with production dependencies only and fail cleanly on a bad kubeconfig.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { runCommand } from '../../env/index.ts';
 import { repoRoot } from './chart.ts';
-import { buildStages, dockerignore, readDockerfile, type StageResult } from './dockerfile.ts';
+import type { Stage, StageResult } from './dockerfile.ts';
+import { operatorImage } from './image.ts';
 
 describe('Dockerfile', function () {
   this.timeout(600_000);
-  const stages = readDockerfile(join(repoRoot, 'Dockerfile'));
-  const final = stages.at(-1)!;
+  let stages: Stage[];
   let workspace: string;
   let image: StageResult;
 
   before(async function () {
-    workspace = mkdtempSync(join(tmpdir(), 'eio-image-'));
-    const built = await buildStages(stages, {
-      context: repoRoot,
-      workspace,
-      ignored: dockerignore(readFileSync(join(repoRoot, '.dockerignore'), 'utf8')),
-      env: {
-        // The project's Node stands in for the base image's.
-        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-        npm_config_prefer_offline: 'true',
-        npm_config_update_notifier: 'false',
-      },
-    });
-    image = built.get(final.name)!;
-  });
-
-  after(function () {
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    ({ stages, image, workspace } = await operatorImage());
   });
 
   it('builds on the official Node 24 image in several stages and runs as uid 65532 with an exec-form ENTRYPOINT', function () {
