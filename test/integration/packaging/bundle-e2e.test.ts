@@ -1,8 +1,8 @@
 // The operator as shipped, end to end: the image's dist/ bundle (built from these sources by the Dockerfile's
-// stages, image.ts), started with its ENTRYPOINT and the chart's NODE_OPTIONS and GLIBC_TUNABLES, against the test
-// API server and eucasim over real HTTP. The other integration tests run src/; this one catches what only the
-// bundle can break: a module dropped with a side effect the operator needs, a lazily loaded chunk (the S3 SDK)
-// missing from dist/, a dependency resolved from node_modules that the image does not have.
+// stages, image.ts), started with its ENTRYPOINT, the chart's NODE_OPTIONS and GLIBC_TUNABLES and a token of the
+// chart's ServiceAccount, against the test API server and eucasim over real HTTP. The other integration tests run
+// src/; this one catches what only the bundle can break: a module dropped with a side effect the operator needs, a
+// lazily loaded chunk (the S3 SDK) missing from dist/, a dependency resolved from node_modules the image lacks.
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { chartProcessEnv } from '../../../bench/node-options.ts';
@@ -12,6 +12,7 @@ import { makeTempDir, spawnTracked, type TrackedProcess } from '../../env/proces
 import { captureManifest, ownedObjects, seedInstance } from '../imagecapture/helpers.ts';
 import { BUNDLE_FIXTURES, bundleManifest, bundleObjects, seed } from '../instancebundle/helpers.ts';
 import { startScenario, type Scenario } from '../support/scenario.ts';
+import { chartDir } from './chart.ts';
 import { operatorImage } from './image.ts';
 
 type CaptureStatus = { phase?: string; imageId?: string; strategy?: string; snapshots?: unknown[] };
@@ -26,6 +27,10 @@ describe('the shipped bundle, end to end', function () {
   before(async function () {
     const { image, app } = await operatorImage();
     s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, operator: false });
+    // It authenticates as in a cluster: a token of the chart's ServiceAccount, with only the chart's RBAC.
+    const install = await s.env.helm(['install', 'eio', chartDir, '-n', s.namespace, '--wait=false', '--set', 'defaultCloud.enabled=false']);
+    expect(install.code, install.stderr).to.equal(0);
+    const serviceAccount = await s.env.serviceAccountKubeConfig(s.namespace, 'eio-eucalyptus-image-operator');
     const healthPort = await freePort();
     health = `http://127.0.0.1:${healthPort}`;
     const [command, ...args] = image.entrypoint!;
@@ -38,11 +43,12 @@ describe('the shipped bundle, end to end', function () {
         ...chartProcessEnv(),
         // Nothing outside the image may be resolved.
         NODE_PATH: '',
-        KUBECONFIG: s.env.kubeconfigPath,
+        KUBECONFIG: serviceAccount.path,
         EIO_NAMESPACE: s.namespace,
         EIO_WATCH_NAMESPACES: s.namespace,
         EIO_LEADER_ELECT: 'true',
-        EIO_LEASE_NAME: 'eio-bundle-e2e',
+        EIO_LEASE_NAME: 'eio-eucalyptus-image-operator',
+        EIO_CHECKPOINT_KEY_SECRET: 'eio-eucalyptus-image-operator-checkpoint-key',
         EIO_HEALTH_PORT: String(healthPort),
         EIO_HEALTH_HOST: '127.0.0.1',
         EIO_LOG_LEVEL: 'info',
