@@ -3,7 +3,6 @@
 // re-run once if it was added while being processed. Ours because @kubernetes/client-node (2.0.1) has no work
 // queue: its informer calls handlers directly, with no dedupe, per-key exclusion, delay or backoff.
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
-import { DelayHeap } from './delay-heap.ts';
 
 export type KeyHandler = (key: string) => Promise<void>;
 
@@ -25,6 +24,11 @@ export interface WorkQueueOptions {
   random?: () => number;
 }
 
+interface Delayed {
+  deadline: number;
+  timer: NodeJS.Timeout;
+}
+
 export class WorkQueue {
   readonly concurrency: number;
   #backoff: BackoffOptions;
@@ -36,7 +40,7 @@ export class WorkQueue {
   /** Keys that need processing: queued, or re-added while processing. */
   #dirty = new Map<string, number>();
   #processing = new Set<string>();
-  #delayed = new DelayHeap((key) => this.add(key));
+  #delayed = new Map<string, Delayed>();
   #failures = new Map<string, number>();
   #handler: KeyHandler | undefined;
   #running = false;
@@ -88,7 +92,19 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    this.#delayed.schedule(key, Date.now() + ms);
+    const deadline = Date.now() + ms;
+    const existing = this.#delayed.get(key);
+    if (existing) {
+      if (existing.deadline <= deadline) return;
+      clearTimeout(existing.timer);
+    }
+    const timer = setTimeout(() => {
+      this.#delayed.delete(key);
+      this.add(key);
+    }, ms);
+    // Pending requeues alone must not keep the process alive.
+    timer.unref();
+    this.#delayed.set(key, { deadline, timer });
   }
 
   /** Queue a key after its exponential backoff delay; each call without `forget` doubles the delay. */
@@ -100,6 +116,7 @@ export class WorkQueue {
     return delay;
   }
 
+  /** Reset the backoff of a key (after a success). */
   /**
    * Every key that is backing off after failures runs now, its backoff forgotten (the cause, such as an API
    * server outage, is gone). Returns the keys.
@@ -113,7 +130,6 @@ export class WorkQueue {
     return keys;
   }
 
-  /** Reset the backoff of a key (after a success). */
   forget(key: string): void {
     this.#failures.delete(key);
   }
@@ -144,6 +160,7 @@ export class WorkQueue {
   async shutDown(deadlineMs?: number): Promise<boolean> {
     this.#shuttingDown = true;
     this.#running = false;
+    for (const d of this.#delayed.values()) clearTimeout(d.timer);
     this.#delayed.clear();
     this.#queue = [];
     this.#head = 0;
