@@ -18,7 +18,7 @@ import { waitFor } from '../test/env/wait-for.ts';
 import { summarizeHeap, type HeapSummary } from './heap-summary.ts';
 import { chartNodeOptions } from './node-options.ts';
 import { countCalls } from './cloud-calls.ts';
-import { metricSum, startOperatorProcess, type OperatorProcess } from './operator-process.ts';
+import { metricSum, startOperatorProcess, type MemoryMap, type OperatorProcess } from './operator-process.ts';
 import { inParallel, startCloud, waitCloudReady, type Cloud, type World } from './world.ts';
 
 export interface CacheResult {
@@ -38,6 +38,8 @@ interface ResyncFigures {
   rssMb: number;
   cpuSeconds: number;
   cloudCalls: Record<string, number>;
+  /** What the RSS was made of once every resource was reconciled. */
+  memory: MemoryMap;
 }
 
 /**
@@ -154,11 +156,13 @@ export async function runCache(world: World, n: number, logDir: string, timeoutM
       return settled;
     }, { timeoutMs, intervalMs: 500, message: `${n} cached captures reconciled` });
     const stats = op.stats();
+    const memory = await op.memoryMap();
     return [{
       readyS: op.readyMs / 1000,
       reconciledS: (performance.now() - started) / 1000,
       peakRssMb: stats.peakRssMb, rssMb: stats.rssMb, cpuSeconds: stats.cpuSeconds,
       cloudCalls: calls.snapshot().byAction,
+      memory,
     }, op];
   };
   let op: OperatorProcess | undefined;

@@ -28,6 +28,20 @@ export interface OperatorStats {
   cpuSeconds: number;
 }
 
+/** What the resident memory is made of, from /proc/<pid>/smaps and the process's own V8 figures (MB). */
+export interface MemoryMap {
+  /** Pages of the node executable (file-backed, shared with other node processes). */
+  nodeBinary: number;
+  /** glibc malloc's main heap (brk): V8's parser and compiler zones, TLS, HTTP parsing. */
+  mallocHeap: number;
+  /** Anonymous mappings: V8's heap pages, malloc's other arenas and its blocks above the mmap threshold. */
+  anonymous: number;
+  other: number;
+  v8HeapTotal: number;
+  v8HeapUsed: number;
+  external: number;
+}
+
 export interface OperatorProcess {
   pid: number;
   healthPort: number;
@@ -35,6 +49,7 @@ export interface OperatorProcess {
   readyMs: number;
   stats(): OperatorStats;
   metrics(): Promise<string>;
+  memoryMap(): Promise<MemoryMap>;
   kill(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -96,6 +111,24 @@ export async function startOperatorProcess(o: OperatorOptions): Promise<Operator
     readyMs,
     stats,
     metrics: async () => (await fetch(`${base}/metrics`)).text(),
+    async memoryMap() {
+      const m: MemoryMap = { nodeBinary: 0, mallocHeap: 0, anonymous: 0, other: 0, v8HeapTotal: 0, v8HeapUsed: 0, external: 0 };
+      let into: 'nodeBinary' | 'mallocHeap' | 'anonymous' | 'other' = 'other';
+      for (const line of readFileSync(`/proc/${proc.pid}/smaps`, 'utf8').split('\n')) {
+        const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+        if (mapping) {
+          const path = mapping[1]!;
+          into = path === '' ? 'anonymous' : path === '[heap]' ? 'mallocHeap' : path === process.execPath ? 'nodeBinary' : 'other';
+        } else if (line.startsWith('Rss:')) {
+          m[into] += Number(line.split(/\s+/)[1]) / 1024;
+        }
+      }
+      const text = await (await fetch(`${base}/metrics`)).text();
+      m.v8HeapTotal = metricSum(text, 'nodejs_heap_size_total_bytes') / 2 ** 20;
+      m.v8HeapUsed = metricSum(text, 'nodejs_heap_size_used_bytes') / 2 ** 20;
+      m.external = metricSum(text, 'nodejs_external_memory_bytes') / 2 ** 20;
+      return m;
+    },
     async kill() {
       stats();
       process.kill(proc.pid, 'SIGKILL');

@@ -45,6 +45,11 @@ export function renderTable(r: BenchResults): string {
     for (const [label, x] of starts) {
       lines.push(`| ${label} | ${f(x.readyS)} | ${f(x.reconciledS)} | ${f(x.peakRssMb, 0)} | ${f(x.rssMb, 0)} | ${f(x.cpuSeconds)} | ${Object.entries(x.cloudCalls).map(([a, n]) => `${a} ${n}`).join(', ') || 'none'} |`);
     }
+    lines.push('', 'RSS once every resource was reconciled, by kind of mapping (MB): node executable, malloc heap, anonymous (V8 heap total / used, external)', '| start | RSS | node executable | malloc heap | anonymous | V8 heap total | V8 heap used | external |', '|---|---|---|---|---|---|---|---|');
+    for (const [label, x] of starts) {
+      const m = x.memory;
+      lines.push(`| ${label} | ${f(x.rssMb, 0)} | ${f(m.nodeBinary, 0)} | ${f(m.mallocHeap, 0)} | ${f(m.anonymous, 0)} | ${f(m.v8HeapTotal, 0)} | ${f(m.v8HeapUsed, 0)} | ${f(m.external, 0)} |`);
+    }
     const peaks = starts.map(([, x]) => x.peakRssMb);
     lines.push(`Peak RSS over the ${starts.length} starts: ${f(Math.min(...peaks), 0)}–${f(Math.max(...peaks), 0)} MB`);
     if (c.heap) lines.push('', renderHeapSummary(c.heap, c.n));

@@ -115,7 +115,7 @@ export async function startOperator(cfg: OperatorConfig, log: Logger, extras: Op
   // whether each CloudProfile is Ready, but only the profile's own shard counts it Stalled, so a sum over shards
   // counts every Stalled resource once.
   const countPhases = setInterval(() => {
-    recordResourceMetrics([[IMAGE_CAPTURE, captures.primary.list()], [INSTANCE_BUNDLE, bundles.primary.list()]], profiles.list(), (p) => inShard(p, cfg.shard));
+    recordResourceMetrics([[IMAGE_CAPTURE, captures.primary.values()], [INSTANCE_BUNDLE, bundles.primary.values()]], profiles.list(), (p) => inShard(p, cfg.shard));
   }, 15_000);
   countPhases.unref();
 

@@ -176,21 +176,27 @@ export class BatchPoller<T> {
   private async runTick(): Promise<void> {
     const ids = [...this.entries.keys()];
     if (ids.length === 0) return;
-    const changed = new Set<string>();
+    let woken = 0;
     let failure: CloudError | undefined;
     for (let i = 0; i < ids.length; i += this.chunkSize) {
+      const changed = new Set<string>();
       try {
         await this.pollChunk(ids.slice(i, i + this.chunkSize), changed);
       } catch (err) {
         failure = classify(err, `Describe(${this.kind})`);
         this.opts.onError?.(failure);
         if (failure.kind === 'throttled' || failure.kind === 'auth') break;
+      } finally {
+        // Woken chunk by chunk, not after the whole round: a waiter that has what it waited for unwatches, and the
+        // object it was given is freed while later chunks are asked (10,000 finished captures checking their
+        // images held 10,000 image descriptions at once otherwise).
+        woken += changed.size;
+        for (const key of changed) this.opts.onChange(key);
       }
     }
     if (failure?.kind === 'throttled') this.interval = Math.min(this.maxMs, Math.max(this.interval * 4, this.minMs * 4));
-    else if (changed.size > 0) this.interval = this.minMs;
+    else if (woken > 0) this.interval = this.minMs;
     else this.interval = Math.min(this.maxMs, this.interval * this.factor);
-    for (const key of changed) this.opts.onChange(key);
   }
 
   /**

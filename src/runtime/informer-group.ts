@@ -13,7 +13,11 @@ export interface ObjectCache<T extends KubernetesObject> {
   on(event: 'delete', handler: DeleteHandler<T>): this;
   get(namespace: string | undefined, name: string): T | undefined;
   getByKey(key: string): T | undefined;
+  has(key: string): boolean;
+  /** Every cached object, in a new array. */
   list(): T[];
+  /** The cached objects whose key passes `keyFilter`, without building an array of all of them. */
+  values(keyFilter?: (key: string) => boolean): Iterable<T>;
   /** Called when the API server answers again after an outage (optional: test doubles may lack it). */
   onRecovered?(listener: () => void): void;
   start(): void;
@@ -63,8 +67,17 @@ export class InformerGroup<T extends KubernetesObject = KubernetesObject> implem
     return slash < 0 ? undefined : this.get(key.slice(0, slash), key.slice(slash + 1));
   }
 
+  has(key: string): boolean {
+    const slash = key.indexOf('/');
+    return slash >= 0 && (this.#byNamespace.get(key.slice(0, slash))?.has(key) ?? false);
+  }
+
   list(): T[] {
     return this.informers.flatMap((i) => i.list());
+  }
+
+  *values(keyFilter?: (key: string) => boolean): IterableIterator<T> {
+    for (const inf of this.informers) yield* inf.values(keyFilter);
   }
 
   start(): void {

@@ -119,9 +119,18 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     return this.#store.get(key);
   }
 
+  has(key: string): boolean {
+    return this.#store.has(key);
+  }
+
   /** A snapshot array of the cached objects (the objects themselves are shared: do not mutate them). */
   list(): T[] {
     return [...this.#store.values()];
+  }
+
+  /** The cached objects whose key passes `keyFilter`, without an array of all of them (shared: do not mutate). */
+  *values(keyFilter?: (key: string) => boolean): IterableIterator<T> {
+    for (const [key, obj] of this.#store) if (!keyFilter || keyFilter(key)) yield obj;
   }
 
   keys(): string[] {

@@ -14,7 +14,7 @@ function current(o: Observed, type: string) {
 }
 
 /** `ownsProfile`: whether this process checks the profile (its shard), and so counts it when Stalled. */
-export function recordResourceMetrics(byKind: ReadonlyArray<readonly [string, readonly Observed[]]>, profiles: readonly Observed[],
+export function recordResourceMetrics(byKind: ReadonlyArray<readonly [string, Iterable<Observed>]>, profiles: readonly Observed[],
   ownsProfile: (p: Observed) => boolean = () => true): void {
   resourcesGauge.reset();
   resourcesStalled.reset();

@@ -51,7 +51,7 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
     cloudView: (settings) => o.contexts.forKind(IMAGE_CAPTURE, settings),
     forget: (key) => {
       o.contexts.forget(IMAGE_CAPTURE, key);
-      if (!captures.getByKey(key)) fresh.forget(key);
+      if (!captures.has(key)) fresh.forget(key);
     },
     writer: resourceWriter<ImageCapture, ImageCaptureStatus>(ctx, kindRef, fresh),
     events,
@@ -66,7 +66,11 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
     primary: captures,
     secondaries: [{
       cache: profiles as never,
-      map: (p) => captures.list().filter((c) => usesProfile(c, p, o.defaultProfile)).map(keyOf),
+      map: (p) => {
+        const users: string[] = [];
+        for (const r of captures.values()) if (usesProfile(r, p, o.defaultProfile)) users.push(keyOf(r));
+        return users;
+      },
     }],
     // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
     updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation

@@ -34,8 +34,13 @@ export function imageScheduleController(ctx: ManagerContext, o: ImageScheduleCon
 
   const reconciler = new ImageScheduleReconciler({
     getSchedule: (ns, name) => fresh.pick(`${ns}/${name}`, schedules.get(ns, name)),
-    ownedCaptures: (s) => captures.list().filter((c) => c.metadata.namespace === s.metadata.namespace
-      && c.metadata.labels?.[SCHEDULE_UID_LABEL] === s.metadata.uid),
+    ownedCaptures: (s) => {
+      // Only captures of the schedule's namespace are looked at (cache keys are namespace/name).
+      const prefix = `${s.metadata.namespace}/`;
+      const owned: ImageCapture[] = [];
+      for (const c of captures.values((key) => key.startsWith(prefix))) if (c.metadata.labels?.[SCHEDULE_UID_LABEL] === s.metadata.uid) owned.push(c);
+      return owned;
+    },
     async createCapture(capture) {
       try {
         await kubeRequest(ctx.kubeConfig, 'POST', resourcePath({ ...captureRef, namespace: capture.metadata.namespace }), { body: capture });

@@ -44,7 +44,7 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
     cloudView: (settings) => o.contexts.forKind(INSTANCE_BUNDLE, settings),
     forget: (key) => {
       o.contexts.forget(INSTANCE_BUNDLE, key);
-      if (!bundles.getByKey(key)) fresh.forget(key);
+      if (!bundles.has(key)) fresh.forget(key);
     },
     writer: resourceWriter<InstanceBundle, InstanceBundleStatus>(ctx, kindRef, fresh),
     events,
@@ -59,7 +59,11 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
     primary: bundles,
     secondaries: [{
       cache: profiles as never,
-      map: (p) => bundles.list().filter((b) => usesProfile(b, p, o.defaultProfile)).map(keyOf),
+      map: (p) => {
+        const users: string[] = [];
+        for (const r of bundles.values()) if (usesProfile(r, p, o.defaultProfile)) users.push(keyOf(r));
+        return users;
+      },
     }],
     // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
     updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation
