@@ -8,8 +8,7 @@ import { Reasons, type EventReason } from '../../api/reasons.ts';
 import type { ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
-import { StallError, WaitError } from '../shared/outcomes.ts';
-import { availableWithoutProfile, profileBack, type FinishedWork } from '../shared/profile-away.ts';
+import { finishedCloud, type FinishedWork } from '../shared/profile-away.ts';
 import type { EventSink, KindDefinition, Requeue } from '../shared/step-reconciler.ts';
 import { cleanUp } from './cleanup.ts';
 import { ownImage, ownsImage } from './ownership.ts';
@@ -92,15 +91,8 @@ export function imageCaptureKind(events: EventSink<ImageCapture>, log: Logger, o
       return { requeueAfterMs: o.verifyAvailableEveryMs };
     },
     async whenAvailable(cloud, state) {
-      let resolved: KindCloud;
-      try {
-        resolved = await cloud();
-      } catch (err) {
-        if (err instanceof StallError || err instanceof WaitError) return availableWithoutProfile(state, err, finished(state), events);
-        throw err;
-      }
-      profileBack(state, finished(state), events);
-      return verifyAvailable(resolved, state);
+      const resolved = await finishedCloud(cloud, state, finished(state), events);
+      return 'requeue' in resolved ? resolved.requeue : verifyAvailable(resolved.cloud, state);
     },
     cleanupReasons: new Set([Reasons.Timeout, Reasons.SnapshotFailed, Reasons.ImageFailed]),
     failureCleanup: {

@@ -7,8 +7,8 @@ import { Reasons } from '../../api/reasons.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
 import { applyLaunchPermissions, revokeOnRetain, sameSet } from '../shared/launch-permissions.ts';
 import type { EventSink, KindDefinition } from '../shared/step-reconciler.ts';
-import { StallError, WaitError } from '../shared/outcomes.ts';
-import { availableWithoutProfile, profileBack, type FinishedWork } from '../shared/profile-away.ts';
+import { StallError } from '../shared/outcomes.ts';
+import { finishedCloud, type FinishedWork } from '../shared/profile-away.ts';
 import { cleanUp } from './cleanup.ts';
 import { ownImage } from './ownership.ts';
 import { InstanceBundleState } from './state.ts';
@@ -46,15 +46,9 @@ export function instanceBundleKind(events: EventSink<InstanceBundle>, log: Logge
     async whenAvailable(cloud, state) {
       const edited = !!state.status.imageId && !sameSet(state.obj.spec.launchPermissions, state.status.launchPermissions);
       if (edited || state.condition('CloudProfileReady')) {
-        let resolved: KindCloud;
-        try {
-          resolved = await cloud();
-        } catch (err) {
-          if (err instanceof StallError || err instanceof WaitError) return availableWithoutProfile(state, err, finished(state), events);
-          throw err;
-        }
-        profileBack(state, finished(state), events);
-        if (edited) await launchPermissions(resolved, state);
+        const resolved = await finishedCloud(cloud, state, finished(state), events);
+        if ('requeue' in resolved) return resolved.requeue;
+        if (edited) await launchPermissions(resolved.cloud, state);
       }
       return {};
     },

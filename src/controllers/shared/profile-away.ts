@@ -4,7 +4,7 @@
 // cloud shows that it waits (phase Deleting) when it happens.
 import { ABANDON_ANNOTATION } from '../../api/constants.ts';
 import { removeCondition } from '../../api/conditions.ts';
-import { WaitError, type StallError } from './outcomes.ts';
+import { StallError, WaitError } from './outcomes.ts';
 import type { ResourceState, StatusShape } from './resource-state.ts';
 import type { AnyResource, EventSink, Requeue } from './step-reconciler.ts';
 
@@ -36,4 +36,20 @@ export function profileBack<T extends AnyResource<S>, S extends StatusShape>(sta
   state.status.conditions = removeCondition(state.status.conditions, PROFILE_CONDITION);
   if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`${work.what} is available`);
   events.normal(state.obj, 'CloudProfileReady', 'the CloudProfile is Ready again');
+}
+
+/**
+ * The cloud of a finished resource; or, when its CloudProfile cannot be used, the requeue that keeps the resource
+ * Ready and says why. Once the cloud resolves again the condition that said otherwise goes.
+ */
+export async function finishedCloud<C, T extends AnyResource<S>, S extends StatusShape>(cloud: () => Promise<C>, state: ResourceState<T, S>, work: FinishedWork, events: EventSink<T>): Promise<{ cloud: C } | { requeue: Requeue }> {
+  let resolved: C;
+  try {
+    resolved = await cloud();
+  } catch (err) {
+    if (err instanceof StallError || err instanceof WaitError) return { requeue: availableWithoutProfile(state, err, work, events) };
+    throw err;
+  }
+  profileBack(state, work, events);
+  return { cloud: resolved };
 }
