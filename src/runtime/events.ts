@@ -39,9 +39,14 @@ export interface CachedEvent {
   lastWritten?: number;
 }
 
+/** Whether repeats of a series were counted that the API server does not have yet. */
+function countUnwritten(e: CachedEvent): boolean {
+  return e.count > (e.written ?? e.count);
+}
+
 /** Whether a series' count still has to be written now (it ended, or has gone on unwritten for long). */
 export function seriesDue(e: CachedEvent, now: number): boolean {
-  if (e.count <= (e.written ?? e.count)) return false;
+  if (!countUnwritten(e)) return false;
   return now - (e.lastSeen ?? e.firstSeen) >= SERIES_FINISH_MS || now - (e.lastWritten ?? e.firstSeen) >= SERIES_REFRESH_MS;
 }
 
@@ -132,7 +137,7 @@ export class EventRecorder {
     this.#instance = options.instance ?? process.env.POD_NAME ?? 'local';
     this.#cache = new EventCache(options.maxCachedEvents, options.windowMs);
     this.#cache.onDrop((e) => {
-      if (e.count > (e.written ?? e.count)) void this.#writeCount(e).catch((err: unknown) => this.#log.warn({ err, event: e.name }, 'could not write an event count'));
+      if (countUnwritten(e)) void this.#writeCountOrWarn(e);
     });
     this.#log = (options.log ?? logger()).child({ module: 'events' });
     this.#now = options.now ?? Date.now;
@@ -146,10 +151,8 @@ export class EventRecorder {
   /** Writes unwritten series counts: those due (`all` false), or every one (at shutdown, and in tests). */
   async flush(all = true): Promise<void> {
     const now = this.#now();
-    const due = [...this.#cache.entries()].filter((e) => e.count > (e.written ?? e.count) && (all || seriesDue(e, now)));
-    await Promise.all(due.map((e) => this.#writeCount(e).catch((err: unknown) => {
-      this.#log.warn({ err, event: e.name }, 'could not write an event count');
-    })));
+    const due = [...this.#cache.entries()].filter((e) => countUnwritten(e) && (all || seriesDue(e, now)));
+    await Promise.all(due.map((e) => this.#writeCountOrWarn(e)));
   }
 
   /** Stops the timer and writes every unwritten count. */
@@ -157,6 +160,11 @@ export class EventRecorder {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.flush(true);
+  }
+
+  /** A count that cannot be written is logged: recording never fails the caller. */
+  #writeCountOrWarn(e: CachedEvent): Promise<void> {
+    return this.#writeCount(e).catch((err: unknown) => this.#log.warn({ err, event: e.name }, 'could not write an event count'));
   }
 
   async #writeCount(e: CachedEvent): Promise<void> {

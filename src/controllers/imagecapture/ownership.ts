@@ -11,7 +11,7 @@ import { OWNER_TAG, ownerTagValue } from '../../api/constants.ts';
 import type { ImageCapture } from '../../api/types.ts';
 import { describeImages, describeInstance, describeSnapshots, orNotFound, type ImageInfo, type SnapshotInfo } from '../../cloud/ec2.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
-import type { VerifiedCall } from '../shared/create-calls.ts';
+import { CLOCK_SLACK_MS, type VerifiedCall } from '../shared/create-calls.ts';
 import { StallError, WaitError } from '../shared/outcomes.ts';
 
 export type Proof = 'ours' | 'notOurs' | 'undecided';
@@ -31,9 +31,6 @@ export function callParams(obj: ImageCapture): string[] {
 export function verifiedCall(cloud: KindCloud, obj: ImageCapture, call: CaptureCall): VerifiedCall | undefined {
   return cloud.createCalls.verified({ obj, status: obj.status ?? {} }, call, callParams(obj));
 }
-
-/** Kubernetes timestamps have second precision; clocks of cloud and cluster differ a little. */
-const CLOCK_SLACK_MS = 5_000;
 
 function userSnapshots(obj: ImageCapture): Set<string> {
   return new Set((obj.spec.blockDeviceMappings ?? []).map((m) => m.ebs?.snapshotId).filter((x): x is string => !!x));

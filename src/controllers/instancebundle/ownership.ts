@@ -9,12 +9,9 @@ import type { InstanceBundle } from '../../api/types.ts';
 import { describeImages, orNotFound, type ImageInfo } from '../../cloud/ec2.ts';
 import { manifestKey } from '../shared/bundle-objects.ts';
 import type { KindCloud } from '../shared/cloud-context.ts';
-import type { VerifiedCall } from '../shared/create-calls.ts';
+import { CLOCK_SLACK_MS, type VerifiedCall } from '../shared/create-calls.ts';
 import { StallError } from '../shared/outcomes.ts';
 import type { InstanceBundleState } from './state.ts';
-
-/** Kubernetes timestamps have second precision; clocks of cloud and cluster differ a little. */
-export const CLOCK_SLACK_MS = 5_000;
 
 /** What BundleInstance is signed over besides uid and time: the immutable target of the task. */
 export function taskParams(obj: InstanceBundle): string[] {

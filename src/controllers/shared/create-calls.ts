@@ -6,6 +6,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CreateCall, CreateCallName } from '../../api/types.ts';
 
+/**
+ * How much earlier than a signed call's time a cloud object may say it was made and still be the call's result:
+ * Kubernetes timestamps have second precision; clocks of cloud and cluster differ a little.
+ */
+export const CLOCK_SLACK_MS = 5_000;
+
 export interface VerifiedCall {
   /** When the operator recorded that it was about to make the call. */
   at: Date;

@@ -20,7 +20,7 @@ export interface FinishedWork {
 }
 
 /** The cloud cannot be used: the resource stays Ready and says why with CloudProfileReady=False. */
-export function availableWithoutProfile<T extends AnyResource<S>, S extends StatusShape>(state: ResourceState<T, S>, err: StallError | WaitError, work: FinishedWork, events: EventSink<T>): Requeue {
+function availableWithoutProfile<T extends AnyResource<S>, S extends StatusShape>(state: ResourceState<T, S>, err: StallError | WaitError, work: FinishedWork, events: EventSink<T>): Requeue {
   const before = state.condition(PROFILE_CONDITION);
   const message = `${err.message}; ${work.what} stays available, but until then the operator cannot ${work.cannot}, and deleting this ${work.noun} with deletionPolicy Delete waits for it (or the annotation ${ABANDON_ANNOTATION}=true; with Retain it goes without the cloud)`;
   state.step(PROFILE_CONDITION, 'False', err.reason, message);
@@ -31,7 +31,7 @@ export function availableWithoutProfile<T extends AnyResource<S>, S extends Stat
 }
 
 /** The cloud can be used again: the condition that said otherwise goes. */
-export function profileBack<T extends AnyResource<S>, S extends StatusShape>(state: ResourceState<T, S>, work: Pick<FinishedWork, 'what'>, events: EventSink<T>): void {
+function profileBack<T extends AnyResource<S>, S extends StatusShape>(state: ResourceState<T, S>, work: Pick<FinishedWork, 'what'>, events: EventSink<T>): void {
   if (!state.condition(PROFILE_CONDITION)) return;
   state.status.conditions = removeCondition(state.status.conditions, PROFILE_CONDITION);
   if (state.stalledForGeneration || state.condition('Ready')?.status !== 'True') state.ready(`${work.what} is available`);
