@@ -15,7 +15,7 @@ const rows: Row[] = [
   { label: '@kubernetes/client-node', specifier: '@kubernetes/client-node' },
   { label: '@aws-sdk/client-ec2', specifier: '@aws-sdk/client-ec2' },
   { label: '@aws-sdk/client-s3 (loaded on first use)', specifier: '@aws-sdk/client-s3' },
-  { label: 'pino + prom-client + undici', specifier: 'pino,prom-client,undici' },
+  { label: 'pino + prom-client + the proxy agents', specifier: 'pino,prom-client,hpagent,socks-proxy-agent' },
   { label: 'operator as shipped: the bundle (dist/operator.js)', specifier: join(root, 'dist/operator.js') },
   { label: 'operator, type stripping (src/operator.ts)', specifier: join(root, 'src/operator.ts') },
 ];

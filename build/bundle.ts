@@ -26,6 +26,25 @@ const clientNodeWithoutSideEffects: Plugin = {
   },
 };
 
+// The client library sends its own requests with undici's fetch (a whole HTTP stack in JavaScript, ≈ 20 MB of RSS
+// once loaded); the operator sends every request with Node's own client (runtime/kube-transport.ts) and takes from
+// the library only KubeConfig's settings and the types. The library's modules still import undici at their top,
+// so the bundle gets, in its place, a module whose every export fails loudly if it were ever called (and an
+// import of any other name fails the build).
+const UNDICI_STUB = `function unused(name) {
+  return function () { throw new Error('undici.' + name + ' is left out of the operator bundle: requests go through runtime/kube-transport.ts'); };
+}
+export const Agent = unused('Agent');
+export const ProxyAgent = unused('ProxyAgent');
+export const fetch = unused('fetch');`;
+const undiciLeftOutOfClientNode: Plugin = {
+  name: 'undici-left-out-of-client-node',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => (CLIENT_NODE.test(args.importer) ? { path: 'undici', namespace: 'undici-stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'undici-stub' }, () => ({ contents: UNDICI_STUB, loader: 'js' }));
+  },
+};
+
 export async function bundleOperator(entryPoints: Record<string, string>, outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   await build({
@@ -41,7 +60,7 @@ export async function bundleOperator(entryPoints: Record<string, string>, outdir
     minifySyntax: true,
     legalComments: 'eof',
     logLevel: 'warning',
-    plugins: [clientNodeWithoutSideEffects],
+    plugins: [clientNodeWithoutSideEffects, undiciLeftOutOfClientNode],
     // CommonJS packages inside an ES module bundle call require() for Node's built-ins.
     banner: { js: "import { createRequire as __eioRequire } from 'node:module'; const require = __eioRequire(import.meta.url);" },
   });

@@ -1,13 +1,8 @@
 // One watch request as a stream of events. Our own reader (rather than the client's Watch) so the informer sees
 // the HTTP status of a refused watch (410 Gone) and controls the timeouts of long-lived idle watches.
-import {
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  RequestContext,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { authenticate } from './rest.ts';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { readBody, sendKubeRequest } from './kube-transport.ts';
+import { fieldManagerOf } from './rest.ts';
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -21,8 +16,6 @@ export class WatchHttpError extends Error {
     this.statusCode = statusCode;
   }
 }
-
-const http = new IsomorphicFetchHttpLibrary();
 
 /**
  * Run one watch until the server ends it, `signal` aborts it, or no byte arrives for `idleTimeoutMs`.
@@ -57,30 +50,30 @@ export async function watchOnce(
     idle.unref();
   };
   try {
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-    await authenticate(kubeConfig, ctx);
-    ctx.setHeaderParam('Accept', 'application/json');
-    ctx.setSignal(local.signal);
     resetIdle();
-    const response = await http.send(ctx).toPromise();
-    if (response.httpStatusCode !== 200) {
-      const text = await response.body.text().catch(() => '');
+    const response = await sendKubeRequest(kubeConfig, {
+      method: 'GET',
+      url,
+      headers: { Accept: 'application/json', 'User-Agent': fieldManagerOf(kubeConfig) },
+      signal: local.signal,
+      idleTimeoutMs: 0,
+    });
+    if (response.statusCode !== 200) {
+      const text = await readBody(response).catch(() => '');
       let message = text;
       try {
         message = (JSON.parse(text) as { message?: string }).message ?? text;
       } catch {
         // not JSON: keep the text
       }
-      throw new WatchHttpError(response.httpStatusCode, `watch ${path}: HTTP ${response.httpStatusCode} ${message}`);
+      throw new WatchHttpError(response.statusCode ?? 0, `watch ${path}: HTTP ${response.statusCode} ${message}`);
     }
     onOpen?.();
-    const stream = response.body.stream() as ReadableStream<Uint8Array> | undefined;
-    if (!stream) return;
-    const decoder = new TextDecoder();
+    response.setEncoding('utf8');
     let buffer = '';
-    for await (const chunk of stream) {
+    for await (const chunk of response) {
       resetIdle();
-      buffer += decoder.decode(chunk, { stream: true });
+      buffer += chunk as string;
       let nl: number;
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl).trim();

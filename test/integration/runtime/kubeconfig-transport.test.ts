@@ -1,12 +1,12 @@
 // The operator's API-server connection pool honours the kubeconfig's tls-server-name and proxy-url, as the
-// client library does (real API server; a CONNECT proxy on loopback).
+// client library does (real API server; a CONNECT proxy and a SOCKS5 proxy on loopback).
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { getEnv, type TestEnv } from '../../env/index.ts';
 import { kubeRequest } from '../../../src/runtime/rest.ts';
+import { sendKubeRequest } from '../../../src/runtime/kube-transport.ts';
 
 function withCluster(base: KubeConfig, change: Partial<Cluster>): KubeConfig {
   const kc = new KubeConfig();
@@ -39,10 +39,13 @@ describe('API-server transport from the kubeconfig (real API server)', function 
   describe('through proxy-url', () => {
     let proxy: Server;
     const tunnels: string[] = [];
+    // Tunnels leave the HTTP server once established (the pool keeps them alive): closed by hand at the end.
+    const tunnelSockets: Array<{ destroy(): void }> = [];
     before(async () => {
       proxy = createServer((_req, res) => res.writeHead(405).end());
       proxy.on('connect', (req, client, head) => {
         tunnels.push(req.url ?? '');
+        tunnelSockets.push(client);
         const [host, port] = (req.url ?? '').split(':');
         const upstream = connect(Number(port), host, () => {
           client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -57,6 +60,7 @@ describe('API-server transport from the kubeconfig (real API server)', function 
     });
     after(async () => {
       proxy.closeAllConnections();
+      for (const socket of tunnelSockets) socket.destroy();
       await new Promise((resolve) => proxy.close(resolve));
     });
 
@@ -68,5 +72,64 @@ describe('API-server transport from the kubeconfig (real API server)', function 
       const target = new URL(env.kubeConfig.getCurrentCluster()!.server).host;
       expect(tunnels).to.include(target);
     });
+  });
+
+  describe('through a SOCKS5 proxy-url', () => {
+    let proxy: NetServer;
+    const targets: string[] = [];
+    const sockets: Socket[] = [];
+    before(async () => {
+      // The smallest SOCKS5 server: no authentication, CONNECT to an IPv4 address.
+      proxy = createNetServer((client) => {
+        sockets.push(client);
+        client.once('data', () => {
+          client.write(Buffer.from([5, 0]));
+          client.once('data', (req) => {
+            const host = [...req.subarray(4, 8)].join('.');
+            const port = req.readUInt16BE(8);
+            targets.push(`${host}:${port}`);
+            const upstream = connect(port, host, () => {
+              client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+              upstream.pipe(client);
+              client.pipe(upstream);
+            });
+            sockets.push(upstream);
+            upstream.on('error', () => client.destroy());
+            client.on('error', () => upstream.destroy());
+          });
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    });
+    after(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    });
+
+    it('connects through the SOCKS proxy and verifies the API server on the far side', async () => {
+      const { port } = proxy.address() as AddressInfo;
+      const kc = withCluster(env.kubeConfig, { proxyUrl: `socks5://127.0.0.1:${port}` });
+      const version = await kubeRequest<{ major?: string }>(kc, 'GET', '/version');
+      expect(version.major).to.be.a('string');
+      expect(targets).to.include(new URL(env.kubeConfig.getCurrentCluster()!.server).host);
+    });
+  });
+
+  it('fails a request that gets no answer instead of waiting for ever', async () => {
+    const silent = createNetServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const kc = withCluster(env.kubeConfig, { server: `http://127.0.0.1:${port}`, skipTLSVerify: true });
+    const started = Date.now();
+    let failure: unknown;
+    try {
+      await sendKubeRequest(kc, { method: 'GET', url: new URL(`http://127.0.0.1:${port}/version`), headers: {}, idleTimeoutMs: 300 });
+    } catch (err) {
+      failure = err;
+    } finally {
+      silent.close();
+    }
+    expect(String(failure)).to.match(/no answer for 0.3 s/);
+    expect(Date.now() - started).to.be.below(5_000);
   });
 });
