@@ -5,7 +5,7 @@
 // packages' ES module builds, so unused exports are dropped. ES module chunks keep the S3 SDK, loaded on first use,
 // out of the start. Whitespace and syntax are minified; identifiers are not, so stack traces in logs stay readable.
 // tsc has type-checked first (the bundler only strips types). The benchmark bundles its naive baseline the same way.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -45,6 +45,29 @@ const undiciLeftOutOfClientNode: Plugin = {
   },
 };
 
+// The AWS SDK clients describe every operation's shapes in one generated module (schemas/schemas_0.js, 1.3 MB
+// for EC2's 800-odd operations) whose shapes use the module's string constants as computed property keys,
+// `{ [_xN]: "..." }`. A computed key may run code (a toString) as far as the bundler knows, so every shape with
+// one is kept, used or not: 790 KB of the EC2 client, built into arrays at start. Written with the constant's
+// value as a plain key, the same object, the unused shapes go.
+const SDK_SCHEMAS = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+const sdkSchemasWithPlainKeys: Plugin = {
+  name: 'sdk-schemas-with-plain-keys',
+  setup(b) {
+    b.onLoad({ filter: SDK_SCHEMAS }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const constants = new Map<string, string>();
+      for (const m of source.matchAll(/^const (_\w+) = ("(?:[^"\\]|\\.)*");$/gm)) constants.set(m[1]!, m[2]!);
+      const contents = source.replace(/\[(_\w+)\]:/g, (key, name: string) => {
+        const value = constants.get(name);
+        // `{ ["__proto__"]: x }` defines a property, `{ "__proto__": x }` sets the prototype: left as it is.
+        return value === undefined || value === '"__proto__"' ? key : `${value}:`;
+      });
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 export async function bundleOperator(entryPoints: Record<string, string>, outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   await build({
@@ -60,7 +83,7 @@ export async function bundleOperator(entryPoints: Record<string, string>, outdir
     minifySyntax: true,
     legalComments: 'eof',
     logLevel: 'warning',
-    plugins: [clientNodeWithoutSideEffects, undiciLeftOutOfClientNode],
+    plugins: [clientNodeWithoutSideEffects, undiciLeftOutOfClientNode, sdkSchemasWithPlainKeys],
     // CommonJS packages inside an ES module bundle call require() for Node's built-ins.
     banner: { js: "import { createRequire as __eioRequire } from 'node:module'; const require = __eioRequire(import.meta.url);" },
   });
