@@ -3,6 +3,7 @@
 // chart's ServiceAccount, against the test API server and eucasim over real HTTP. The other integration tests run
 // src/; this one catches what only the bundle can break: a module dropped with a side effect the operator needs, a
 // lazily loaded chunk (the S3 SDK) missing from dist/, a dependency resolved from node_modules the image lacks.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { chartProcessEnv } from '../../../bench/node-options.ts';
@@ -23,9 +24,11 @@ describe('the shipped bundle, end to end', function () {
   let s: Scenario;
   let operator: TrackedProcess;
   let health: string;
+  let appDir: string;
 
   before(async function () {
     const { image, app } = await operatorImage();
+    appDir = app;
     s = await startScenario({ profile: 'eucalyptus-3.4', fixtures: BUNDLE_FIXTURES, operator: false });
     // It authenticates as in a cluster: a token of the chart's ServiceAccount, with only the chart's RBAC.
     const install = await s.env.helm(['install', 'eio', chartDir, '-n', s.namespace, '--wait=false', '--set', 'defaultCloud.enabled=false']);
@@ -82,6 +85,16 @@ describe('the shipped bundle, end to end', function () {
       throw new Error(`${(err as Error).message}\noperator log:\n${operator.logTail(20)}`, { cause: err });
     }
   }
+
+  it('runs under the chart\'s --jitless, which has no WebAssembly (nor the fetch built on it): the bundle uses neither', () => {
+    expect(chartProcessEnv().NODE_OPTIONS).to.contain('--jitless');
+    const dist = join(appDir, 'dist');
+    for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+      const code = readFileSync(join(dist, file), 'utf8');
+      expect(code, file).not.to.match(/\bWebAssembly\b/);
+      expect(code, file).not.to.match(/(^|[^.\w])fetch\(/);
+    }
+  });
 
   it('makes the CloudProfile Ready, probing the S3 signature with the lazily loaded S3 SDK', async () => {
     const profile = await ready('cloudprofiles', s.cloudName) as { status?: { capabilities?: { s3Signature?: string } } };
