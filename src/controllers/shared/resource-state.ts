@@ -27,7 +27,8 @@ export class ResourceState<T extends KubernetesObject & { status?: S }, S extend
 
   constructor(obj: T) {
     this.obj = obj;
-    this.stored = structuredClone(obj.status ?? ({} as S));
+    // The cached object is never changed in place, so the stored status is read from it; the working copy is cloned.
+    this.stored = obj.status ?? ({} as S);
     this.status = structuredClone(this.stored);
   }
 

@@ -16,6 +16,31 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * Whether two JSON trees have the same canonicalJson, without building it: the check runs for every resource on
+ * every pass (10,000 finished captures at start), where two sorted serialisations cost ten times this walk.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    // In an array JSON writes undefined as null.
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let fields = 0;
+  for (const k in x) {
+    if (x[k] === null || x[k] === undefined) continue;
+    fields++;
+    if (!sameJson(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== null && y[k] !== undefined) fields--;
+  return fields === 0;
+}
+
 /** The status without what may wait: the minor fields and the conditions' messages. */
 function essential(status: object, minorFields: readonly string[]): unknown {
   const copy: Record<string, unknown> = { ...status };
@@ -31,6 +56,6 @@ function essential(status: object, minorFields: readonly string[]): unknown {
 /** How `next` differs from the status last stored (`stored`, as the API server has it). */
 export function statusChange(stored: object | undefined, next: object, minorFields: readonly string[] = ['progress']): StatusChange {
   const before = stored ?? {};
-  if (canonicalJson(before) === canonicalJson(next)) return 'none';
-  return canonicalJson(essential(before, minorFields)) === canonicalJson(essential(next, minorFields)) ? 'minor' : 'real';
+  if (sameJson(before, next)) return 'none';
+  return sameJson(essential(before, minorFields), essential(next, minorFields)) ? 'minor' : 'real';
 }

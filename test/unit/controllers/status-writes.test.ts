@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { FINALIZER } from '../../../src/api/constants.ts';
 import type { Condition } from '../../../src/api/types.ts';
-import { canonicalJson, statusChange } from '../../../src/controllers/shared/status-change.ts';
+import { canonicalJson, sameJson, statusChange } from '../../../src/controllers/shared/status-change.ts';
 import { ResourceState, type StatusShape } from '../../../src/controllers/shared/resource-state.ts';
 import { StepReconciler, STATUS_REFRESH_MS, type AnyResource, type KindDefinition, type Step, type StepReconcilerDeps } from '../../../src/controllers/shared/step-reconciler.ts';
 import { createLogger } from '../../../src/runtime/logger.ts';
@@ -40,6 +40,36 @@ describe('status change classification', () => {
     const returned = { conditions: [{ observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z', message: 'm', reason: 'Waiting', status: 'False', type: 'Ready' }], progress: 10, phase: 'Working' };
     expect(statusChange(returned as never, written as never)).to.equal('none');
     expect(canonicalJson(returned)).to.equal(canonicalJson(written));
+  });
+
+  it('sameJson answers as comparing the canonical JSON does, on random trees and their near copies', () => {
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 16) % n;
+    const leaf = (): unknown => [null, undefined, 0, 1, '', 'a', 'b', true, false][rand(9)];
+    const tree = (depth: number): unknown => {
+      if (depth === 0 || rand(3) === 0) return leaf();
+      if (rand(2) === 0) return Array.from({ length: rand(4) }, () => tree(depth - 1));
+      const o: Record<string, unknown> = {};
+      for (const k of ['x', 'y', 'z', 'w'].slice(0, rand(5))) o[k] = tree(depth - 1);
+      return o;
+    };
+    // A copy with keys reordered, null or undefined fields added or dropped, and now and then one value changed.
+    const nearCopy = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map((e) => (rand(8) === 0 ? tree(1) : nearCopy(e)));
+      if (v === null || typeof v !== 'object') return rand(5) === 0 ? leaf() : v;
+      const entries = Object.entries(v).reverse().map(([k, e]): [string, unknown] => [k, nearCopy(e)]);
+      if (rand(4) === 0) entries.push(['extra', rand(2) === 0 ? null : undefined]);
+      return Object.fromEntries(entries.filter(([, e]) => !(e == null && rand(3) === 0)));
+    };
+    let same = 0;
+    for (let i = 0; i < 3000; i++) {
+      const a = tree(4);
+      const b = nearCopy(a);
+      const expected = canonicalJson(a) === canonicalJson(b);
+      expect(sameJson(a, b), `${canonicalJson(a)} vs ${canonicalJson(b)}`).to.equal(expected);
+      if (expected) same++;
+    }
+    expect(same).to.be.within(300, 2700);
   });
 });
 
