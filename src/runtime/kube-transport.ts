@@ -12,9 +12,16 @@ import { SocksProxyAgent } from 'socks-proxy-agent';
 /** A request that sees no byte for this long fails (watches are exempt: they time out on their own terms). */
 export const REQUEST_IDLE_TIMEOUT_MS = 60_000;
 
+/**
+ * A pooled connection unused this long is closed by the operator. The API server closes idle connections itself
+ * (kube-apiserver after 90 s, load balancers often after 60 s); a request sent on one as the server closes it fails
+ * with a reset, so the client closes them well before.
+ */
+export const IDLE_CONNECTION_MS = 15_000;
+
 // TCP keep-alive probes every 30 s on pooled connections, as client-go does, so a connection a load balancer has
 // dropped is noticed instead of hanging the next request.
-const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 30_000 } as const;
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 30_000, timeout: IDLE_CONNECTION_MS } as const;
 
 /** The TLS fields of the kubeconfig (CA, client certificate and key, insecure-skip-tls-verify, tls-server-name). */
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
@@ -69,6 +76,9 @@ export async function sendKubeRequest(kubeConfig: KubeConfig, request: KubeHttpR
     req.on('error', reject);
     if (idleTimeoutMs > 0) {
       req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`${request.method} ${request.url.pathname}: no answer for ${idleTimeoutMs / 1000} s`)));
+    } else {
+      // A watch is quiet for minutes: the pool's limit for unused connections must not apply to it.
+      req.setTimeout(0);
     }
     req.end(request.body);
   });

@@ -6,7 +6,7 @@ import { connect, createServer as createNetServer, type AddressInfo, type Server
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { getEnv, type TestEnv } from '../../env/index.ts';
 import { kubeRequest } from '../../../src/runtime/rest.ts';
-import { sendKubeRequest } from '../../../src/runtime/kube-transport.ts';
+import { IDLE_CONNECTION_MS, readBody, sendKubeRequest } from '../../../src/runtime/kube-transport.ts';
 
 function withCluster(base: KubeConfig, change: Partial<Cluster>): KubeConfig {
   const kc = new KubeConfig();
@@ -131,5 +131,42 @@ describe('API-server transport from the kubeconfig (real API server)', function 
     }
     expect(String(failure)).to.match(/no answer for 0.3 s/);
     expect(Date.now() - started).to.be.below(5_000);
+  });
+
+  it('closes a pooled connection left unused, and keeps a quiet watch open past that limit', async function () {
+    this.timeout(60_000);
+    const closedAt = new Map<number, number>();
+    let connections = 0;
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/quiet')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{}\n');
+        setTimeout(() => res.end('{}\n'), IDLE_CONNECTION_MS + 2_000);
+      } else {
+        res.end('{"major":"1"}');
+      }
+    });
+    // The server keeps idle connections open longer than the operator does (Node's own default is 5 s).
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket) => {
+      const id = ++connections;
+      socket.on('close', () => closedAt.set(id, Date.now()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const kc = withCluster(env.kubeConfig, { server: `http://127.0.0.1:${port}`, skipTLSVerify: true });
+    try {
+      // Connection 1 carries the quiet stream; connection 2 the short request, then sits unused in the pool.
+      const quiet = await sendKubeRequest(kc, { method: 'GET', url: new URL(`http://127.0.0.1:${port}/quiet`), headers: {}, idleTimeoutMs: 0 });
+      const usedAt = Date.now();
+      await kubeRequest(kc, 'GET', '/version');
+      expect(await readBody(quiet)).to.equal('{}\n{}\n');
+      expect(closedAt.get(2), 'the unused pooled connection was closed').to.be.a('number');
+      expect(closedAt.get(2)! - usedAt).to.be.within(IDLE_CONNECTION_MS - 1_000, IDLE_CONNECTION_MS + 1_500);
+      expect(closedAt.has(1), 'the quiet stream stayed open').to.equal(false);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
