@@ -96,6 +96,14 @@ describe('the shipped bundle, end to end', function () {
     }
   });
 
+  it('carries the shapes of the EC2 operations it calls and not of the 800-odd others (build/bundle.ts)', () => {
+    const dist = join(appDir, 'dist');
+    const code = readdirSync(dist).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+    expect(code).to.contain('DescribeImagesRequest');
+    expect(code).not.to.contain('AcceptAddressTransferRequest');
+    expect(code).not.to.contain('ModifyVpcEndpointServiceConfigurationRequest');
+  });
+
   it('makes the CloudProfile Ready, probing the S3 signature with the lazily loaded S3 SDK', async () => {
     const profile = await ready('cloudprofiles', s.cloudName) as { status?: { capabilities?: { s3Signature?: string } } };
     expect(profile.status?.capabilities?.s3Signature).to.equal('v2');
