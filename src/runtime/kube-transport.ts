@@ -71,9 +71,22 @@ export async function sendKubeRequest(kubeConfig: KubeConfig, request: KubeHttpR
   const headers = { ...(settings.headers as Record<string, string> | undefined), ...request.headers };
   if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
   const idleTimeoutMs = request.idleTimeoutMs ?? REQUEST_IDLE_TIMEOUT_MS;
-  return new Promise((resolve, reject) => {
-    const req = send(request.url, { method: request.method, agent, headers, auth: settings.auth, signal: request.signal }, resolve);
-    req.on('error', reject);
+  const attempt = (): Promise<IncomingMessage> => new Promise((resolve, reject) => {
+    let answered = false;
+    const req = send(request.url, { method: request.method, agent, headers, auth: settings.auth, signal: request.signal }, (res) => {
+      answered = true;
+      resolve(res);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A pooled connection the server closed as this request went out, before any answer: a read is sent again
+      // (on another pooled connection or a new one); a write is not, it may have been carried out.
+      const stale = !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (stale && request.method === 'GET' && !request.signal?.aborted) {
+        attempt().then(resolve, reject);
+      } else {
+        reject(err);
+      }
+    });
     if (idleTimeoutMs > 0) {
       req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`${request.method} ${request.url.pathname}: no answer for ${idleTimeoutMs / 1000} s`)));
     } else {
@@ -82,6 +95,7 @@ export async function sendKubeRequest(kubeConfig: KubeConfig, request: KubeHttpR
     }
     req.end(request.body);
   });
+  return attempt();
 }
 
 /** The whole body of a response as text. */

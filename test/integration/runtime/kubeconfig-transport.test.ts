@@ -169,4 +169,36 @@ describe('API-server transport from the kubeconfig (real API server)', function 
       server.close();
     }
   });
+
+  it('sends a read again when the pooled connection it went out on was closed under it, and not a write', async () => {
+    // Each connection serves one request; the second on the same connection is dropped without an answer.
+    const served = new WeakMap<object, number>();
+    const server = createServer((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.end('{"major":"1"}');
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const kc = withCluster(env.kubeConfig, { server: `http://127.0.0.1:${port}`, skipTLSVerify: true });
+    try {
+      expect(await kubeRequest<{ major: string }>(kc, 'GET', '/version')).to.deep.equal({ major: '1' });
+      expect(await kubeRequest<{ major: string }>(kc, 'GET', '/version')).to.deep.equal({ major: '1' });
+      let failure: unknown;
+      try {
+        await kubeRequest(kc, 'POST', '/api/v1/namespaces/default/events', { body: {} });
+      } catch (err) {
+        failure = err;
+      }
+      expect((failure as NodeJS.ErrnoException | undefined)?.code).to.equal('ECONNRESET');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });
