@@ -1,6 +1,5 @@
 // Wires ImageCapture's step reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
 // status and finalizer writes, events, and poller wake-ups.
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../../api/constants.ts';
 import type { CloudProfile, ImageCapture, ImageCaptureStatus } from '../../api/types.ts';
 import { Controller } from '../../runtime/controller.ts';
@@ -10,7 +9,7 @@ import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
 import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
-import { cloudPartition, usesProfile } from '../shared/profile-refs.ts';
+import { cloudPartition, profileUsers } from '../shared/profile-refs.ts';
 import { StepReconciler } from '../shared/step-reconciler.ts';
 import { imageCaptureKind } from './kind.ts';
 import { RebootLedger } from './reboot-ledger.ts';
@@ -39,7 +38,6 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
   const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
   const fresh = new FreshObjects<ImageCapture>();
   const log = ctx.log.child({ controller: 'imagecapture' });
-  const keyOf = (o2: KubernetesObject) => `${o2.metadata?.namespace}/${o2.metadata?.name}`;
 
   const events = eventSink<ImageCapture>(ctx);
   const waitingRequeueMs = o.waitingRequeueMs ?? 60_000;
@@ -66,11 +64,7 @@ export function imageCaptureController(ctx: ManagerContext, o: ImageCaptureContr
     primary: captures,
     secondaries: [{
       cache: profiles as never,
-      map: (p) => {
-        const users: string[] = [];
-        for (const r of captures.values()) if (usesProfile(r, p, o.defaultProfile)) users.push(keyOf(r));
-        return users;
-      },
+      map: (p) => profileUsers(captures.values(), p, o.defaultProfile),
     }],
     // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
     updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation

@@ -1,6 +1,5 @@
 // Wires InstanceBundle's step reconciler into the runtime: its cache, the CloudProfile cache as a secondary source,
 // status and finalizer writes, events, and poller wake-ups.
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../../api/constants.ts';
 import type { CloudProfile, InstanceBundle, InstanceBundleStatus } from '../../api/types.ts';
 import { Controller } from '../../runtime/controller.ts';
@@ -10,7 +9,7 @@ import type { CloudContexts } from '../shared/cloud-context.ts';
 import type { CloudResolver } from '../shared/cloud-resolver.ts';
 import { FreshObjects } from '../shared/fresh-objects.ts';
 import { eventSink, resourceWriter } from '../shared/resource-writer.ts';
-import { cloudPartition, usesProfile } from '../shared/profile-refs.ts';
+import { cloudPartition, profileUsers } from '../shared/profile-refs.ts';
 import { StepReconciler } from '../shared/step-reconciler.ts';
 import { instanceBundleKind } from './kind.ts';
 
@@ -35,7 +34,6 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
   const profiles = ctx.informer<CloudProfile>({ apiVersion: API_VERSION, plural: KINDS.CloudProfile.plural, kind: KINDS.CloudProfile.kind });
   const fresh = new FreshObjects<InstanceBundle>();
   const log = ctx.log.child({ controller: 'instancebundle' });
-  const keyOf = (x: KubernetesObject) => `${x.metadata?.namespace}/${x.metadata?.name}`;
 
   const events = eventSink<InstanceBundle>(ctx);
   const reconciler = new StepReconciler(instanceBundleKind(events, log), {
@@ -59,11 +57,7 @@ export function instanceBundleController(ctx: ManagerContext, o: InstanceBundleC
     primary: bundles,
     secondaries: [{
       cache: profiles as never,
-      map: (p) => {
-        const users: string[] = [];
-        for (const r of bundles.values()) if (usesProfile(r, p, o.defaultProfile)) users.push(keyOf(r));
-        return users;
-      },
+      map: (p) => profileUsers(bundles.values(), p, o.defaultProfile),
     }],
     // Our own status writes must not wake the resource again; spec, deletion and finalizer changes do.
     updatePredicate: (a, b) => a.metadata.generation !== b.metadata.generation

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { objectKey } from '../../runtime/informer.ts';
 
 /** Does a resource use this CloudProfile (its cloudRef in the same namespace, or the default cloud)? */
 export function usesProfile(
@@ -9,6 +10,15 @@ export function usesProfile(
   const ref = resource.spec.cloudRef?.name;
   if (ref) return ref === profile.metadata?.name && resource.metadata.namespace === profile.metadata?.namespace;
   return !!defaultProfile && defaultProfile.name === profile.metadata?.name && defaultProfile.namespace === profile.metadata?.namespace;
+}
+
+type ProfileUser = KubernetesObject & { metadata: { namespace?: string }; spec: { cloudRef?: { name: string } } };
+
+/** The cache keys of the resources that use this CloudProfile (walked without an array of every resource). */
+export function profileUsers(resources: Iterable<ProfileUser>, profile: KubernetesObject, defaultProfile: { namespace: string; name: string } | undefined): string[] {
+  const users: string[] = [];
+  for (const r of resources) if (usesProfile(r, profile, defaultProfile)) users.push(objectKey(r));
+  return users;
 }
 
 /**
