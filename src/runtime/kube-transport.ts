@@ -48,6 +48,15 @@ function poolFor(kubeConfig: KubeConfig, server: URL, settings: RequestOptions):
   return pool;
 }
 
+/** The URL of an API path on the kubeconfig's current cluster, with the query parameters that have a value. */
+export function apiUrl(kubeConfig: KubeConfig, path: string, query: Record<string, string | number | boolean | undefined> = {}): URL {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/$/, '') + path);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url;
+}
+
 export interface KubeHttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: URL;

@@ -4,7 +4,7 @@
 // not cover uniformly; errors are the client's ApiException, so callers test one error shape whichever path made
 // the call.
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
-import { readBody, sendKubeRequest } from './kube-transport.ts';
+import { apiUrl, readBody, sendKubeRequest } from './kube-transport.ts';
 
 export interface ResourceRef {
   /** `group/version`, or `v1` for the core group. */
@@ -64,12 +64,7 @@ export async function kubeRequest<T>(
   path: string,
   options: RequestOptions = {},
 ): Promise<T> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/$/, '') + path);
-  for (const [k, v] of Object.entries(options.query ?? {})) {
-    if (v !== undefined) url.searchParams.set(k, String(v));
-  }
+  const url = apiUrl(kubeConfig, path, options.query);
   const manager = fieldManagerOf(kubeConfig);
   if (WRITES.has(method) && !url.searchParams.has('fieldManager')) url.searchParams.set('fieldManager', manager);
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': manager };

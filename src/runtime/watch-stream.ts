@@ -1,7 +1,7 @@
 // One watch request as a stream of events. Our own reader (rather than the client's Watch) so the informer sees
 // the HTTP status of a refused watch (410 Gone) and controls the timeouts of long-lived idle watches.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { readBody, sendKubeRequest } from './kube-transport.ts';
+import { apiUrl, readBody, sendKubeRequest } from './kube-transport.ts';
 import { fieldManagerOf } from './rest.ts';
 
 export interface WatchEvent {
@@ -31,13 +31,7 @@ export async function watchOnce(
   /** Called once the server accepted the watch (HTTP 200), before any event. */
   onOpen?: () => void,
 ): Promise<void> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/$/, '') + path);
-  url.searchParams.set('watch', 'true');
-  for (const [k, v] of Object.entries(query)) {
-    if (v !== undefined) url.searchParams.set(k, String(v));
-  }
+  const url = apiUrl(kubeConfig, path, { watch: true, ...query });
   const local = new AbortController();
   const onAbort = (): void => local.abort();
   // An already-aborted signal never fires 'abort' again: check it first.
