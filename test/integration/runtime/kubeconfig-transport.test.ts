@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { getEnv, type TestEnv } from '../../env/index.ts';
 import { kubeRequest } from '../../../src/runtime/rest.ts';
@@ -13,6 +14,19 @@ function withCluster(base: KubeConfig, change: Partial<Cluster>): KubeConfig {
   const cluster = { ...base.getCurrentCluster()!, ...change };
   kc.loadFromOptions({ clusters: [cluster], users: base.getUsers(), contexts: base.getContexts(), currentContext: base.getCurrentContext() });
   return kc;
+}
+
+/** A proxy's tunnel: connects to host:port, answers `reply` to the client, then bytes flow both ways. */
+function tunnel(client: Duplex, host: string, port: number, reply: string | Buffer, head?: Buffer): Socket {
+  const upstream = connect(port, host, () => {
+    client.write(reply);
+    if (head?.length) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on('error', () => client.destroy());
+  client.on('error', () => upstream.destroy());
+  return upstream;
 }
 
 describe('API-server transport from the kubeconfig (real API server)', function () {
@@ -47,14 +61,7 @@ describe('API-server transport from the kubeconfig (real API server)', function 
         tunnels.push(req.url ?? '');
         tunnelSockets.push(client);
         const [host, port] = (req.url ?? '').split(':');
-        const upstream = connect(Number(port), host, () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          if (head.length) upstream.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
+        tunnel(client, host!, Number(port), 'HTTP/1.1 200 Connection Established\r\n\r\n', head);
       });
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     });
@@ -88,14 +95,7 @@ describe('API-server transport from the kubeconfig (real API server)', function 
             const host = [...req.subarray(4, 8)].join('.');
             const port = req.readUInt16BE(8);
             targets.push(`${host}:${port}`);
-            const upstream = connect(port, host, () => {
-              client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
-              upstream.pipe(client);
-              client.pipe(upstream);
-            });
-            sockets.push(upstream);
-            upstream.on('error', () => client.destroy());
-            client.on('error', () => upstream.destroy());
+            sockets.push(tunnel(client, host, port, Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0])));
           });
         });
       });
