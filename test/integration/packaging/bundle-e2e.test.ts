@@ -25,6 +25,11 @@ describe('the shipped bundle, end to end', function () {
   let operator: TrackedProcess;
   let health: string;
   let appDir: string;
+  /** The image's JavaScript files under dist/, by name. */
+  const distFiles = (): Array<[string, string]> => {
+    const dist = join(appDir, 'dist');
+    return readdirSync(dist).filter((f) => f.endsWith('.js')).map((f) => [f, readFileSync(join(dist, f), 'utf8')]);
+  };
 
   before(async function () {
     const { image, app } = await operatorImage();
@@ -88,17 +93,14 @@ describe('the shipped bundle, end to end', function () {
 
   it('runs under the chart\'s --jitless, which has no WebAssembly (nor the fetch built on it): the bundle uses neither', () => {
     expect(chartProcessEnv().NODE_OPTIONS).to.contain('--jitless');
-    const dist = join(appDir, 'dist');
-    for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
-      const code = readFileSync(join(dist, file), 'utf8');
+    for (const [file, code] of distFiles()) {
       expect(code, file).not.to.match(/\bWebAssembly\b/);
       expect(code, file).not.to.match(/(^|[^.\w])fetch\(/);
     }
   });
 
   it('carries the shapes of the EC2 operations it calls and not of the 800-odd others (build/bundle.ts)', () => {
-    const dist = join(appDir, 'dist');
-    const code = readdirSync(dist).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+    const code = distFiles().map(([, text]) => text).join('\n');
     expect(code).to.contain('DescribeImagesRequest');
     expect(code).not.to.contain('AcceptAddressTransferRequest');
     expect(code).not.to.contain('ModifyVpcEndpointServiceConfigurationRequest');
